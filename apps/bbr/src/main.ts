@@ -1,0 +1,2 @@
+// bbr: the package skeleton; its issue fills it in.
+export {};

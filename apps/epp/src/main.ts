@@ -1,0 +1,2 @@
+// epp: the package skeleton; its issue fills it in.
+export {};

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick]`: runs every workspace's `bench` script one after another (benchmarks must not share
+// the 2 cores with each other), then merges each bench/results/<name>.json into bench/results/latest.json.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const quick = process.argv.includes('--quick');
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const resultsDir = join(root, 'bench', 'results');
+
+const benches = [];
+for (const group of ['packages', 'apps']) {
+  for (const name of readdirSync(join(root, group))) {
+    const dir = join(root, group, name);
+    const pj = join(dir, 'package.json');
+    if (!existsSync(pj)) continue;
+    const pkg = JSON.parse(readFileSync(pj, 'utf8'));
+    if (pkg.scripts?.bench && (only.length === 0 || only.includes(name)))
+      benches.push({ name, dir, pkg: pkg.name });
+  }
+}
+// Suite-level benchmarks living under bench/ itself (e.g. routing quality) register here as bench/<name>.mjs.
+for (const f of readdirSync(join(root, 'bench'))) {
+  if (f.endsWith('.bench.mjs') && (only.length === 0 || only.includes(f.replace('.bench.mjs', '')))) {
+    benches.push({ name: f.replace('.bench.mjs', ''), script: join(root, 'bench', f) });
+  }
+}
+
+const started = Date.now();
+const ran = [];
+for (const [i, b] of benches.entries()) {
+  console.log(`\n[bench ${i + 1}/${benches.length}] ${b.pkg ?? b.name}${quick ? ' (quick)' : ''}`);
+  const t0 = Date.now();
+  const res = b.script
+    ? spawnSync(process.execPath, [b.script, ...(quick ? ['--quick'] : [])], { stdio: 'inherit', cwd: root })
+    : spawnSync('npm', ['run', 'bench', '--silent', '-w', b.pkg, '--', ...(quick ? ['--quick'] : [])], {
+        stdio: 'inherit',
+        cwd: root,
+      });
+  ran.push({ name: b.name, status: res.status, seconds: (Date.now() - t0) / 1000 });
+  if (res.status !== 0) console.error(`[bench] ${b.name} failed with status ${res.status}`);
+}
+
+const merged = {
+  generated_at: new Date().toISOString(),
+  quick,
+  machine: {
+    cpus: cpus().length,
+    cpu_model: cpus()[0]?.model,
+    memory_gib: +(totalmem() / 2 ** 30).toFixed(1),
+  },
+  node: process.version,
+  total_seconds: (Date.now() - started) / 1000,
+  runs: ran,
+  results: {},
+};
+for (const f of existsSync(resultsDir) ? readdirSync(resultsDir) : []) {
+  if (f.endsWith('.json') && f !== 'latest.json') {
+    merged.results[f.replace('.json', '')] = JSON.parse(readFileSync(join(resultsDir, f), 'utf8'));
+  }
+}
+writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(merged, null, 2)}\n`);
+console.log(`\n[bench] done in ${merged.total_seconds.toFixed(0)} s; wrote bench/results/latest.json`);
+process.exit(ran.every((r) => r.status === 0) ? 0 : 1);

@@ -1,0 +1,2 @@
+// dev-gateway: the package skeleton; its issue fills it in.
+export {};

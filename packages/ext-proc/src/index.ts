@@ -1,0 +1,2 @@
+// ext-proc: the package skeleton; its issue fills it in.
+export {};

@@ -1,0 +1,2 @@
+// metrics-parser: the package skeleton; its issue fills it in.
+export {};

@@ -1,0 +1,2 @@
+// model-server-sim: the package skeleton; its issue fills it in.
+export {};

@@ -1,0 +1,2 @@
+// scorer-wasm: the package skeleton; its issue fills it in.
+export {};
