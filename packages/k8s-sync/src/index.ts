@@ -1,2 +1,2 @@
-// k8s-sync: the package skeleton; its issue fills it in.
-export {};
+// @igw/k8s-sync: the Kubernetes object schemas and the one reconcile step shared by every source.
+export * from './reconcile/types.js';
