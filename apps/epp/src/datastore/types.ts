@@ -12,6 +12,7 @@ import type {
   RewriteMatch,
   TargetModel,
 } from '@igw/k8s-sync';
+import type { ScheduleRequest, ScheduleResult, Scheduler } from '@igw/scorer-wasm';
 
 export type {
   Criticality,
@@ -25,39 +26,9 @@ export type {
   TargetModel,
 };
 
-/**
- * The per-request part of @igw/scorer-wasm's Scheduler (the contract in /tmp/igw-contracts.md). Mirrored here
- * until that package lands; the datastore hands out the real Scheduler, which satisfies it.
- */
-export interface ScheduleRequest {
-  prompt: string;
-  targetModel: string;
-  priority: number;
-  criticality?: Criticality;
-  subsetHint?: string[] | null;
-  nowMs: number;
-  wantScores?: boolean;
-}
-export type ScheduleResult =
-  | {
-      status: 'ok';
-      endpoints: string[];
-      scores?: Array<{ address: string; score: number; perScorer: Record<string, number> }>;
-    }
-  | { status: 'no-candidates' }
-  | { status: 'shed'; message: string }
-  | { status: 'error'; message: string };
-export interface SchedulerView {
-  isSaturated(nowMs: number): boolean;
-  schedule(req: ScheduleRequest): ScheduleResult;
-  stats(): {
-    endpoints: number;
-    prefixIndexEntries: number;
-    prefixLookups: number;
-    prefixHitBlocks: number;
-    prefixTotalBlocks: number;
-  };
-}
+/** The per-request part of @igw/scorer-wasm's Scheduler: the request path never changes pool state. */
+export type SchedulerView = Pick<Scheduler, 'isSaturated' | 'schedule' | 'stats'>;
+export type { ScheduleRequest, ScheduleResult, Scheduler };
 
 /** An endpoint as the datastore holds it: the reconciled pod/port plus its slot in the scheduler. */
 export interface Endpoint extends EndpointInfo {
