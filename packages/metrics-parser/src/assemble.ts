@@ -1,0 +1,163 @@
+// From per-slot scan results to EndpointMetrics: the upstream (GIE) rules for errors, the vLLM KV fallback,
+// LoRA adapter lists and cache-info integers. Shared by the WASM extractor and the TypeScript reference.
+import { ErrorCodes, familyNotFound, goQuote, noMatch, noMetrics } from './errors.js';
+import {
+  type ExtractionPlan,
+  LORA_MAX_LABEL,
+  LORA_RUNNING_LABEL,
+  LORA_WAITING_LABEL,
+  type PlanSlot,
+} from './plan.js';
+import type { EndpointMetrics, MetricError } from './types.js';
+
+/** What scanning a page found for one slot. */
+export interface SlotResult {
+  /** A HELP or TYPE line names the family. */
+  declared: boolean;
+  /** Sample lines carrying the family's name (valid or not). */
+  samples: number;
+  /** The selected sample (by the slot's rule), if any. */
+  selected: { value: number; labels: Record<string, string> | null } | null;
+  /** The first malformed line of the family, if any. */
+  malformed: { line: number; column: number; reason: string } | null;
+}
+
+const INT_RE = /^[+-]?[0-9]+$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Go strconv.Atoi on a 64-bit platform: the value, or the Go error message. */
+export function goAtoi(s: string): { value: number } | { error: string } {
+  if (!INT_RE.test(s)) return { error: `strconv.Atoi: parsing ${goQuote(s)}: invalid syntax` };
+  const big = BigInt(s);
+  if (big < INT64_MIN || big > INT64_MAX)
+    return { error: `strconv.Atoi: parsing ${goQuote(s)}: value out of range` };
+  return { value: Number(big) };
+}
+
+function adapterList(csv: string | undefined): string[] {
+  if (!csv) return [];
+  const seen = new Set<string>();
+  for (const part of csv.split(',')) {
+    const name = part.trim();
+    if (name !== '') seen.add(name);
+  }
+  return [...seen];
+}
+
+export function assemble(plan: ExtractionPlan, results: SlotResult[]): EndpointMetrics {
+  const out: EndpointMetrics = { errors: [] };
+  const err = (slot: PlanSlot, code: string, message: string) =>
+    out.errors.push({ metric: slot.field, code, message } satisfies MetricError);
+
+  /** The selected sample, or undefined after recording why there is none. */
+  const pick = (slot: PlanSlot, r: SlotResult) => {
+    const name = slot.spec.name;
+    if (r.malformed) {
+      const m = r.malformed;
+      err(
+        slot,
+        ErrorCodes.MalformedLine,
+        `malformed line ${m.line} (column ${m.column}) of metric family ${goQuote(name)}: ${m.reason}`,
+      );
+      return undefined;
+    }
+    if (r.samples === 0) {
+      if (slot.mode === 'lora' && r.declared) return undefined; // family present, no series: no change, no error
+      err(
+        slot,
+        r.declared ? ErrorCodes.NoMetrics : ErrorCodes.FamilyNotFound,
+        (r.declared ? noMetrics : familyNotFound)(name),
+      );
+      return undefined;
+    }
+    if (!r.selected) {
+      if (slot.mode !== 'lora') err(slot, ErrorCodes.NoMatch, noMatch(name, slot.spec.labels));
+      return undefined;
+    }
+    return r.selected;
+  };
+  const finite = (slot: PlanSlot, v: number) => {
+    if (Number.isFinite(v)) return true;
+    err(slot, ErrorCodes.InvalidValue, `metric ${goQuote(slot.spec.name)} has the non-finite value ${v}`);
+    return false;
+  };
+
+  const bySlot = new Map(plan.slots.map((s, i) => [s.role, { slot: s, r: results[i]! }]));
+  for (const [i, slot] of plan.slots.entries()) {
+    const r = results[i]!;
+    switch (slot.role) {
+      case 'waiting':
+      case 'running': {
+        const sel = pick(slot, r);
+        if (sel && finite(slot, sel.value)) {
+          if (slot.role === 'waiting') out.waitingQueueSize = Math.trunc(sel.value);
+          else out.runningRequestsSize = Math.trunc(sel.value);
+        }
+        break;
+      }
+      case 'kv': {
+        const fb = bySlot.get('kvFallback');
+        const useFallback = r.samples === 0 && !r.declared && fb && (fb.r.samples > 0 || fb.r.declared);
+        const [s, res] = useFallback ? [fb.slot, fb.r] : [slot, r];
+        const sel = pick(s, res);
+        if (sel && finite(s, sel.value)) out.kvCacheUsagePercent = sel.value;
+        break;
+      }
+      case 'lora': {
+        const sel = pick(slot, r);
+        if (!sel) break;
+        const labels = sel.labels ?? {};
+        out.activeModels = adapterList(labels[LORA_RUNNING_LABEL]);
+        out.waitingModels = adapterList(labels[LORA_WAITING_LABEL]);
+        const max = labels[LORA_MAX_LABEL];
+        if (max !== undefined && max !== '') {
+          const n = goAtoi(max);
+          if ('value' in n) out.maxActiveModels = n.value;
+          else err(slot, ErrorCodes.InvalidInteger, n.error);
+        }
+        break;
+      }
+      case 'cacheInfo': {
+        const sel = pick(slot, r);
+        if (!sel) break;
+        const labels = sel.labels ?? {};
+        for (const [key, labelName] of [
+          ['cacheBlockSize', plan.cacheInfoLabels.blockSize],
+          ['cacheNumGpuBlocks', plan.cacheInfoLabels.numBlocks],
+        ] as const) {
+          const v = labels[labelName];
+          if (v === undefined || v === '') continue;
+          const n = goAtoi(v);
+          if ('value' in n) out[key] = n.value;
+          else err(slot, ErrorCodes.InvalidInteger, n.error);
+        }
+        break;
+      }
+      case 'cacheBlockSize':
+      case 'cacheNumBlocks': {
+        const sel = pick(slot, r);
+        if (sel && finite(slot, sel.value)) {
+          if (slot.role === 'cacheBlockSize') out.cacheBlockSize = Math.trunc(sel.value);
+          else out.cacheNumGpuBlocks = Math.trunc(sel.value);
+        }
+        break;
+      }
+      case 'kvFallback':
+        break; // consulted by 'kv'
+    }
+  }
+  return out;
+}
+
+export function pageTooLarge(bytes: number, max: number): EndpointMetrics {
+  return {
+    errors: [
+      {
+        metric: 'page',
+        code: ErrorCodes.PageTooLarge,
+        message: `metrics page of ${bytes} bytes exceeds the limit of ${max} bytes`,
+      },
+    ],
+  };
+}

@@ -1,0 +1,202 @@
+// Loads build/metrics_parser.wasm once and wraps one instance: config tables, page copy-in, result read-out.
+import { readFileSync } from 'node:fs';
+import type { SlotResult } from './assemble.js';
+import { ExtractorConfigError } from './errors.js';
+import { decodeLabelSection } from './labels.js';
+import { isUnmatchableName, type PlanSlot } from './plan.js';
+import {
+  GROUP_BYTES,
+  GROUPS_AT,
+  INPUT_SLACK,
+  MALFORMED_REASONS,
+  MAX_GROUPS,
+  MAX_LABELS,
+  MAX_SLOTS,
+  MODE_LATEST,
+  MODE_LORA,
+  OUT_BYTES,
+  Out,
+  type ParserExports,
+  SLOT_BYTES,
+  SLOTS_AT,
+  STR_BYTES,
+} from './wasm-layout.js';
+
+let compiled: WebAssembly.Module | undefined;
+
+/** The compiled module, read synchronously on first use and shared by every instance. */
+export function parserModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(new URL('../build/metrics_parser.wasm', import.meta.url)));
+  return compiled;
+}
+
+/** Raised by the module's abort import; only a bug in the scanner can get here. */
+export class WasmTrap extends Error {}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** One WASM instance configured for a fixed list of slots. */
+export class WasmScanner {
+  private readonly ex: ParserExports;
+  private buffer!: ArrayBuffer;
+  private u8!: Uint8Array;
+  private view!: DataView;
+  private readonly inputBase: number;
+  private readonly outBase: number;
+
+  constructor(private readonly slots: readonly PlanSlot[]) {
+    if (slots.length > MAX_SLOTS)
+      throw new ExtractorConfigError(`at most ${MAX_SLOTS} metric specs are supported`);
+    const instance = new WebAssembly.Instance(parserModule(), {
+      env: {
+        abort: () => {
+          throw new WasmTrap('metrics parser aborted');
+        },
+      },
+    });
+    this.ex = instance.exports as unknown as ParserExports;
+    this.refreshViews();
+    this.inputBase = this.ex.inputPtr();
+    this.outBase = this.ex.outPtr();
+    this.writeConfig();
+  }
+
+  private refreshViews(): void {
+    this.buffer = this.ex.memory.buffer;
+    this.u8 = new Uint8Array(this.buffer);
+    this.view = new DataView(this.buffer);
+  }
+
+  private writeConfig(): void {
+    const cfg = this.ex.cfgPtr();
+    const str = this.ex.strPtr();
+    let strUsed = 0;
+    const strings = new Map<string, [number, number]>();
+    const putString = (s: string): [number, number] => {
+      const known = strings.get(s);
+      if (known) return known;
+      const bytes = encoder.encode(s);
+      if (strUsed + bytes.length > STR_BYTES) {
+        throw new ExtractorConfigError(
+          `metric specs too long: more than ${STR_BYTES} bytes of names and labels`,
+        );
+      }
+      this.u8.set(bytes, str + strUsed);
+      const ref: [number, number] = [strUsed, bytes.length];
+      strUsed += bytes.length;
+      strings.set(s, ref);
+      return ref;
+    };
+    const v = this.view;
+    const groups: Array<{ name: string; mask: number }> = [];
+    this.slots.forEach((slot, i) => {
+      const labels = Object.entries(slot.spec.labels);
+      if (labels.length > MAX_LABELS) {
+        throw new ExtractorConfigError(
+          `metric spec for ${slot.spec.name} has more than ${MAX_LABELS} labels`,
+        );
+      }
+      const sp = cfg + SLOTS_AT + i * SLOT_BYTES;
+      v.setInt32(sp, slot.mode === 'lora' ? MODE_LORA : MODE_LATEST, true);
+      v.setInt32(sp + 4, labels.length, true);
+      const [aOff, aLen] = putString('running_lora_adapters');
+      const [bOff, bLen] = putString('waiting_lora_adapters');
+      v.setInt32(sp + 8, aOff, true);
+      v.setInt32(sp + 12, aLen, true);
+      v.setInt32(sp + 16, bOff, true);
+      v.setInt32(sp + 20, bLen, true);
+      labels.forEach(([name, value], j) => {
+        const lp = sp + 32 + j * 16;
+        const [nOff, nLen] = putString(name);
+        const [vOff, vLen] = putString(value);
+        v.setInt32(lp, nOff, true);
+        v.setInt32(lp + 4, nLen, true);
+        v.setInt32(lp + 8, vOff, true);
+        v.setInt32(lp + 12, vLen, true);
+      });
+      if (isUnmatchableName(slot.spec.name)) return;
+      const g = groups.find((x) => x.name === slot.spec.name);
+      if (g) g.mask |= 1 << i;
+      else groups.push({ name: slot.spec.name, mask: 1 << i });
+    });
+    if (groups.length > MAX_GROUPS) throw new ExtractorConfigError(`at most ${MAX_GROUPS} metric names`);
+    groups.forEach((g, i) => {
+      const gp = cfg + GROUPS_AT + i * GROUP_BYTES;
+      const [off, len] = putString(g.name);
+      v.setInt32(gp, off, true);
+      v.setInt32(gp + 4, len, true);
+      v.setInt32(gp + 8, g.mask, true);
+      // first (up to) 8 bytes of the name, little-endian, and the mask of the bytes that count
+      let prefix = 0n;
+      let mask = 0n;
+      for (let k = 0; k < Math.min(8, len); k++) {
+        prefix |= BigInt(this.u8[str + off + k]!) << BigInt(8 * k);
+        mask |= 0xffn << BigInt(8 * k);
+      }
+      v.setBigUint64(gp + 16, prefix, true);
+      v.setBigUint64(gp + 24, mask, true);
+    });
+    v.setInt32(cfg, this.slots.length, true);
+    v.setInt32(cfg + 4, groups.length, true);
+    if (this.ex.configure() !== 0)
+      throw new ExtractorConfigError('metrics parser rejected its configuration');
+  }
+
+  /** Copies the page in (growing memory only for a page larger than any before) and scans it: one WASM call. */
+  scan(page: Uint8Array): SlotResult[] | 'no-memory' {
+    if (!this.load(page)) return 'no-memory';
+    this.ex.parse(page.length);
+    if (this.ex.memory.buffer !== this.buffer) this.refreshViews();
+    return this.slots.map((slot, i) => this.readSlot(slot, i));
+  }
+
+  /** The benchmark floor: copy the page in and count its newlines with SIMD. */
+  countNewlines(page: Uint8Array): number {
+    if (!this.load(page)) return -1;
+    return this.ex.countNewlines(page.length);
+  }
+
+  /** Linear memory size in bytes (for leak checks). */
+  memoryBytes(): number {
+    return this.ex.memory.buffer.byteLength;
+  }
+
+  private load(page: Uint8Array): boolean {
+    if (this.inputBase + page.length + INPUT_SLACK > this.buffer.byteLength) {
+      if (this.ex.reserve(page.length) !== 1) return false;
+      this.refreshViews();
+    }
+    this.u8.set(page, this.inputBase);
+    return true;
+  }
+
+  private readSlot(slot: PlanSlot, i: number): SlotResult {
+    const v = this.view;
+    const o = this.outBase + i * OUT_BYTES;
+    const errCode = v.getInt32(o + Out.err, true);
+    const selected = v.getInt32(o + Out.selected, true) === 1;
+    let labels: Record<string, string> | null = null;
+    if (selected && slot.wantLabels) {
+      const ls = v.getInt32(o + Out.lblStart, true);
+      const le = v.getInt32(o + Out.lblEnd, true);
+      labels =
+        ls < 0
+          ? {}
+          : decodeLabelSection(decoder.decode(this.u8.subarray(this.inputBase + ls, this.inputBase + le)));
+    }
+    return {
+      declared: v.getInt32(o + Out.declared, true) === 1,
+      samples: v.getInt32(o + Out.samples, true),
+      selected: selected ? { value: v.getFloat64(o + Out.value, true), labels } : null,
+      malformed:
+        errCode === 0
+          ? null
+          : {
+              line: v.getInt32(o + Out.errLine, true),
+              column: v.getInt32(o + Out.errCol, true),
+              reason: MALFORMED_REASONS[errCode] ?? `error ${errCode}`,
+            },
+    };
+  }
+}
