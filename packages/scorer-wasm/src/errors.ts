@@ -29,3 +29,11 @@ export const WasmStatus = {
 
 export const SHED_SATURATED_MESSAGE = 'system saturated, sheddable request dropped';
 export const SHED_LEGACY_MESSAGE = 'dropping request due to limited backend resources';
+
+/** The WASM memory could not grow to the requested capacity. */
+export class SchedulerCapacityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SchedulerCapacityError';
+  }
+}

@@ -128,7 +128,7 @@ export interface EndpointScore {
 }
 
 export type ScheduleResult =
-  | { status: 'ok'; endpoints: string[]; scores?: EndpointScore[] }
+  | { status: 'ok'; endpoints: string[]; scores?: EndpointScore[]; prefix?: PrefixMatchInfo }
   | { status: 'no-candidates' }
   | { status: 'shed'; message: string }
   | { status: 'error'; message: string };
@@ -146,4 +146,11 @@ export interface SchedulerOptions {
   seed?: number;
   /** Endpoint slots reserved up front (grows by doubling). Default 16. */
   initialCapacity?: number;
+}
+
+/** Prefix-cache outcome of one decision (for prefix_indexer_hit_ratio / hit_bytes). */
+export interface PrefixMatchInfo {
+  matchedBlocks: number;
+  totalBlocks: number;
+  blockSizeBytes: number;
 }
