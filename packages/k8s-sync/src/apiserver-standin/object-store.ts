@@ -2,8 +2,12 @@
 // event log that watches resume from. Compaction drops the log; a watch from a version older than the compaction
 // point is answered with 410 Gone, as the real API server does.
 import { randomUUID } from 'node:crypto';
-import type { ResourceKey, ResourceType } from './resources.js';
-import { apiVersionOf, resourceKey } from './resources.js';
+import {
+  apiVersionOf,
+  type ResourceKey,
+  type ResourceType,
+  resourceKey,
+} from '../informers/resource-types.js';
 
 export interface ObjectMeta {
   name: string;

@@ -1,0 +1,7 @@
+export {
+  DEFAULT_LEASE_TIMINGS,
+  eppLeaseName,
+  type LeaderChange,
+  LeaseElector,
+  type LeaseElectorOptions,
+} from './lease-elector.js';
