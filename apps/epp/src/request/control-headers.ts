@@ -9,7 +9,6 @@ export const FAIRNESS_HEADERS = ['x-llm-d-inference-fairness-id', 'x-gateway-inf
 export const REQUEST_ID_HEADER = 'x-request-id';
 export const DEFAULT_FAIRNESS_ID = 'default-flow';
 
-
 export interface HeaderLookup {
   /** Lower-cased name lookup. */
   get(name: string): string | undefined;

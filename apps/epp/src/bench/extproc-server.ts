@@ -1,0 +1,144 @@
+// Child process of the ext_proc benchmark: `node extproc-server.js floor|epp`. Runs one ext_proc server on a free
+// loopback port and answers the parent over IPC:
+//   {cmd:'cpu'} -> {cpu: process.cpuUsage()}         (the parent diffs two readings around a run)
+//   {cmd:'eld-start'} / {cmd:'eld-stop'} -> {p99Ms, maxMs, meanMs}   (event-loop delay over the window)
+// floor: a bare grpc-js ext_proc handler that answers the same message sequence as the EPP (headers reply with the
+//        destination header, Content-Length and envoy.lb metadata, then the body as 62,000-byte streamed chunks)
+//        without doing any work: no parsing, no scheduling, no metrics.
+// epp:   createEppProcessor over ext-proc's stream driver, the real PoolDatastore and the WASM Scheduler with
+//        the default plugin set and 8 endpoints whose metrics are refreshed every 100 ms.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import {
+  addExtProcService,
+  bindServer,
+  createGrpcServer,
+  headersReply,
+  STREAMED_BODY_CHUNK_BYTES,
+  startExtProcServer,
+  streamedChunkReply,
+} from '@igw/ext-proc';
+import type { PoolSnapshot } from '@igw/k8s-sync';
+import { defaultEndpointPickerConfig, Scheduler } from '@igw/scorer-wasm';
+import pino from 'pino';
+import { PoolDatastore } from '../datastore/datastore.js';
+import { EppMetrics } from '../observability/metrics.js';
+import { createEppProcessor } from '../request/index.js';
+
+const FLOOR_DESTINATION = '10.0.0.1:8000';
+const ENDPOINTS = 8;
+
+async function startFloor(): Promise<number> {
+  const server = createGrpcServer();
+  addExtProcService(server, (call) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    call.on('data', (m) => {
+      if (m.requestHeaders) {
+        if (m.requestHeaders.endOfStream) call.write(headersReply('request', { clearRouteCache: true }));
+        return;
+      }
+      if (!m.requestBody) return;
+      const b = m.requestBody.body ?? Buffer.alloc(0);
+      chunks.push(b);
+      bytes += b.length;
+      if (!m.requestBody.endOfStream) return;
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes);
+      call.write(
+        headersReply(
+          'request',
+          {
+            setHeaders: [
+              ['x-gateway-destination-endpoint', FLOOR_DESTINATION],
+              ['Content-Length', String(body.length)],
+            ],
+            clearRouteCache: true,
+          },
+          { 'envoy.lb': { 'x-gateway-destination-endpoint': FLOOR_DESTINATION } },
+        ),
+      );
+      const n = Math.max(1, Math.ceil(body.length / STREAMED_BODY_CHUNK_BYTES));
+      for (let i = 0; i < n; i++) {
+        const start = i * STREAMED_BODY_CHUNK_BYTES;
+        call.write(
+          streamedChunkReply('request', body.subarray(start, start + STREAMED_BODY_CHUNK_BYTES), i === n - 1),
+        );
+      }
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => undefined);
+  });
+  return (await bindServer(server, 0, { secure: false, host: '127.0.0.1' })).port;
+}
+
+function snapshot(): PoolSnapshot {
+  const endpoints = Array.from({ length: ENDPOINTS }, (_, i) => ({
+    address: `10.0.0.${i + 1}:8000`,
+    ip: `10.0.0.${i + 1}`,
+    port: 8000,
+    podName: `pod-${i + 1}`,
+    namespace: 'default',
+    labels: { app: 'vllm' },
+  }));
+  return {
+    pool: {
+      name: 'pool',
+      namespace: 'default',
+      group: 'inference.networking.k8s.io',
+      selector: { app: 'vllm' },
+      targetPorts: [8000],
+      appProtocol: 'http',
+      failureMode: 'FailClose',
+    },
+    endpoints,
+    models: new Map(),
+    objectives: new Map(),
+    rewrites: [],
+    issues: [],
+  };
+}
+
+async function startEpp(): Promise<number> {
+  const scheduler = Scheduler.create(defaultEndpointPickerConfig(), { seed: 1 });
+  const datastore = new PoolDatastore(scheduler);
+  datastore.apply(snapshot());
+  const refresh = () => {
+    const now = Date.now();
+    datastore.endpoints().forEach((e, i) => {
+      datastore.recordMetrics(
+        e,
+        {
+          waitingQueueSize: i % 4,
+          runningRequestsSize: 2,
+          kvCacheUsagePercent: 0.1 * (i % 5),
+          maxActiveModels: 4,
+        },
+        now,
+      );
+    });
+  };
+  refresh();
+  setInterval(refresh, 100).unref();
+  const metrics = new EppMetrics({ defaultMetrics: false });
+  const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+  const processor = createEppProcessor({ datastore, metrics, logger, options: { seed: 1 } });
+  const server = await startExtProcServer({ port: 0, host: '127.0.0.1', secure: false, processor });
+  return server.port;
+}
+
+const kind = process.argv[2];
+const port = kind === 'floor' ? await startFloor() : kind === 'epp' ? await startEpp() : undefined;
+if (port === undefined) throw new Error(`usage: extproc-server.js floor|epp (got ${kind})`);
+
+let eld: ReturnType<typeof monitorEventLoopDelay> | undefined;
+process.on('message', (msg: { cmd: string }) => {
+  if (msg.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+  else if (msg.cmd === 'eld-start') {
+    eld = monitorEventLoopDelay({ resolution: 5 });
+    eld.enable();
+    process.send?.({ ok: true });
+  } else if (msg.cmd === 'eld-stop' && eld) {
+    eld.disable();
+    process.send?.({ p99Ms: eld.percentile(99) / 1e6, maxMs: eld.max / 1e6, meanMs: eld.mean / 1e6 });
+  } else if (msg.cmd === 'exit') process.exit(0);
+});
+process.send?.({ port });
