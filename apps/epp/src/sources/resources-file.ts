@@ -70,9 +70,9 @@ export function parseResources(path: string, text: string, defaultNamespace: str
     const id = `${String(obj.apiVersion)} ${kind} ${String(obj.metadata?.namespace ?? defaultNamespace)}/${String(obj.metadata?.name)}`;
     if (seen.has(id)) duplicates.push(id);
     seen.add(id);
-    let arr = byKind.get(kind as SupportedKind);
-    if (!arr) byKind.set(kind as SupportedKind, (arr = []));
-    arr.push(o);
+    const arr = byKind.get(kind as SupportedKind);
+    if (arr) arr.push(o);
+    else byKind.set(kind as SupportedKind, [o]);
   }
   const set = new ResourceSet(defaultNamespace);
   for (const [kind, raws] of byKind) issues.push(...set.replaceAll(kind, raws));
