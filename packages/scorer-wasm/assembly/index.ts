@@ -72,14 +72,40 @@ function outGet(i: i32): f64 {
   return load<f64>(OUT + (<usize>i << 3));
 }
 
+@inline
+function lay(i: i32, v: f64): void {
+  store<f64>(LAYOUT + (<usize>i << 3), v);
+}
+
+// Stores one by one: an array literal here would allocate on the (never used) heap, i.e. inside the tables.
 function publishLayout(): void {
-  const vals: StaticArray<f64> = [
-    <f64>pInUse, <f64>pGen, <f64>pHasMetrics, <f64>pWaiting, <f64>pRunning, <f64>pKv, <f64>pMaxLora,
-    <f64>pUpdatedAt, <f64>pNActive, <f64>pNWaitingModels, <f64>pActive, <f64>pWaitingModels, <f64>pCandIn,
-    <f64>pCand, <f64>pTotal, <f64>pPerScorer, <f64>pPicked, <f64>pInput, <f64>capE, <f64>capA, <f64>capC,
-    <f64>capIn, <f64>capBlocks, <f64>nBuckets, <f64>regionEnd, <f64>pHashes, <f64>pLruCount,
-  ];
-  for (let i = 0; i < vals.length; i++) store<f64>(LAYOUT + (<usize>i << 3), unchecked(vals[i]));
+  lay(0, <f64>pInUse);
+  lay(1, <f64>pGen);
+  lay(2, <f64>pHasMetrics);
+  lay(3, <f64>pWaiting);
+  lay(4, <f64>pRunning);
+  lay(5, <f64>pKv);
+  lay(6, <f64>pMaxLora);
+  lay(7, <f64>pUpdatedAt);
+  lay(8, <f64>pNActive);
+  lay(9, <f64>pNWaitingModels);
+  lay(10, <f64>pActive);
+  lay(11, <f64>pWaitingModels);
+  lay(12, <f64>pCandIn);
+  lay(13, <f64>pCand);
+  lay(14, <f64>pTotal);
+  lay(15, <f64>pPerScorer);
+  lay(16, <f64>pPicked);
+  lay(17, <f64>pInput);
+  lay(18, <f64>capE);
+  lay(19, <f64>capA);
+  lay(20, <f64>capC);
+  lay(21, <f64>capIn);
+  lay(22, <f64>capBlocks);
+  lay(23, <f64>nBuckets);
+  lay(24, <f64>regionEnd);
+  lay(25, <f64>pHashes);
+  lay(26, <f64>pLruCount);
 }
 
 export function cfgPtr(): usize {
