@@ -4,8 +4,8 @@
 // name no configured spec asks for are skipped with a SIMD newline search and never validated; lines of wanted
 // families are fully parsed (labels with escapes, value, optional timestamp, OpenMetrics exemplar tail) and the
 // per-spec selection rule is applied. Results go to a static output table. Nothing is allocated on the hot path
-// except the rare slow-path float parse, whose string is released at once (stub runtime __reset), so memory never
-// grows with the number of pages. Malformed input sets status codes; nothing here traps.
+// at all (no allocator use), so memory never grows with the number of pages; it grows only when a page is larger
+// than any before. Malformed input sets status codes; nothing here traps.
 
 // ---- layout shared with src/wasm-layout.ts (keep in sync) ----
 const MAX_SLOTS: i32 = 8;
@@ -18,7 +18,6 @@ const SLOTS_AT: usize = GROUPS_AT + <usize>MAX_GROUPS * GROUP_BYTES;
 const OUT_BYTES: usize = 64;
 const STR_BYTES: i32 = 8192;
 const MAX_FLOAT_TOKEN: i32 = 1024;
-const ARENA_BYTES: usize = 65536; // room for the slow-path float string between __heap_base and the input
 
 const CFG = memory.data(4096, 16);
 const STR = memory.data(STR_BYTES, 16);
@@ -60,7 +59,7 @@ let nslots: i32 = 0;
 let ngroups: i32 = 0;
 
 function inputBase(): usize {
-  return (__heap_base + ARENA_BYTES + 63) & ~(<usize>63);
+  return (__heap_base + 63) & ~(<usize>63);
 }
 
 export function cfgPtr(): usize {
@@ -308,13 +307,13 @@ function parseFloatToken(p: usize, e: usize): f64 {
   return slowFloat(start, e);
 }
 
-/** Correctly rounded fallback via the standard library (allocates one string, released at once). */
+// Correctly rounded decimal -> double for the tokens the exact fast paths cannot take. AssemblyScript's parseFloat
+// is not correctly rounded (e.g. 3.0000000003e40 is off by one ulp), so the host's Number() does it.
+@external("env", "parseDecimal")
+declare function parseDecimal(ptr: usize, len: i32): f64;
+
 function slowFloat(p: usize, e: usize): f64 {
-  const n = <i32>(e - p);
-  const s = String.UTF8.decodeUnsafe(p, <usize>n);
-  const v = parseFloat(s);
-  __reset();
-  return v;
+  return parseDecimal(p, <i32>(e - p));
 }
 
 let tsValue: i64 = 0;

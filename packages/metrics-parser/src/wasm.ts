@@ -53,6 +53,11 @@ export class WasmScanner {
         abort: () => {
           throw new WasmTrap('metrics parser aborted');
         },
+        // Slow path of the scanner's float parser (a token the exact fast path cannot take, already validated).
+        parseDecimal: (ptr: number, len: number): number => {
+          if (this.ex.memory.buffer !== this.buffer) this.refreshViews();
+          return Number(String.fromCharCode(...this.u8.subarray(ptr, ptr + len)));
+        },
       },
     });
     this.ex = instance.exports as unknown as ParserExports;
