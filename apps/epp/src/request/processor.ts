@@ -5,6 +5,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   GatewayError,
   GrpcStatusError,
+  HTTP_STATUS_OF,
   type RequestDecision,
   type RequestHeadersView,
   type ResponseHeadersDecision,
@@ -138,7 +139,7 @@ class EppProcessor implements StreamProcessor {
         ? { mapping: { from: resolution.target, to: resolution.incoming } }
         : {}),
     });
-    if (debug) this.logDecision(st.requestId, d);
+    if (debug) this.logDecision(st.requestId, control.fairnessId, d);
     return this.routeTo(ctx.requestHeaders, control, d.destination, d.body, d.scores);
   }
 
@@ -268,10 +269,11 @@ class EppProcessor implements StreamProcessor {
     return typeof v === 'string' ? v : undefined;
   }
 
-  private logDecision(requestId: string, d: DirectorDecision): void {
+  private logDecision(requestId: string, fairnessId: string, d: DirectorDecision): void {
     this.log.debug(
       {
         requestId,
+        fairnessId,
         model: d.resolution.incoming,
         targetModel: d.resolution.target,
         modelSource: d.resolution.source,
