@@ -246,11 +246,10 @@ class EppProcessor implements StreamProcessor {
   }
 
   private rejectWith(requestId: string, r: Rejection, model = '', target = ''): GatewayError {
-    const httpStatus = new GatewayError(r.code, r.message).httpStatus;
     this.log.info(
       {
         requestId,
-        status: httpStatus,
+        status: HTTP_STATUS_OF[r.code],
         code: r.code,
         reason: r.reason,
         message: r.message,
