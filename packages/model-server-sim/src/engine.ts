@@ -222,6 +222,17 @@ export class Engine {
     }
   }
 
+  /** Runs every event due at or before simulated time `now` (the timer does this; tests with a manual clock too). */
+  advanceTo(now: number): void {
+    this.catchUp(now);
+    this.arm();
+  }
+
+  /** Simulated time of the next event (Infinity when idle). */
+  get nextEventAt(): number {
+    return this.nextAt;
+  }
+
   /** Runs every event due at or before `now`. */
   private catchUp(now: number): void {
     let n = 0;
@@ -254,6 +265,8 @@ export class Engine {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timerAt = this.nextAt;
     this.timer = setTimeout(this.onTimer, this.clock.realDelay(this.nextAt));
+    // The pod's HTTP server is what keeps a process alive, not the engine's pending work.
+    this.timer.unref();
   }
 
   /** Stops the timer and aborts every request (their sinks see onFinish with `aborted`). */

@@ -34,7 +34,10 @@ export const completionRequestSchema = z
         tokenIds.min(1),
         z.array(tokenIds.min(1)).length(1, 'only one prompt per request is supported'),
       ],
-      { error: "'prompt' is required: a string, an array of one string, or token ids" },
+      {
+        error:
+          "'prompt' is required: a string, an array of one string, or token ids (one prompt per request is supported)",
+      },
     ),
   })
   .loose();
