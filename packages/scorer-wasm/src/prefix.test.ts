@@ -43,7 +43,7 @@ const enc = (s: string) => new TextEncoder().encode(s);
 describe('prefix hashing (spec 3.5)', () => {
   test('v1.0 chain: h0 = xxh64(model ‖ block0), hi = xxh64(block_i ‖ LE64(h_{i-1})); partial block dropped', () => {
     const s = Scheduler.create(PREFIX_ONLY(), { seed: 1 });
-    const prompt = block('a') + block('b') + 'tail';
+    const prompt = `${block('a') + block('b')}tail`;
     const hs = s.prefixHashes('llama', prompt);
     const h0 = xxh64(cat(enc('llama'), enc(block('a'))));
     const h1 = xxh64(cat(enc(block('b')), le64(h0)));

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { defaultEndpointPickerConfig } from './config/parse.js';
-import { SchedulerInputError } from './errors.js';
 import { Scheduler } from './scheduler.js';
 import { configOf, metrics } from './test-helpers.js';
 import type { ScheduleRequest } from './types.js';

@@ -262,7 +262,7 @@ export class ReferenceScheduler {
 }
 
 function clamp(v: number): number {
-  return v < 0 ? 0 : v > 1 ? 1 : v;
+  return v < 0 ? 0 : Math.min(v, 1);
 }
 
 function minMax(values: number[]): number[] {
