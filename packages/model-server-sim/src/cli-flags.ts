@@ -190,7 +190,7 @@ export function parseFlags(argv: string[]): CliConfig {
     if (key === '_' || key === '$0') continue;
     const def = FLAGS[key];
     if (def === undefined) throw new FlagError(`unknown flag: --${key}`);
-    values[key] = checkValue(key, def, value);
+    values[key] = checkValue(key, def, value, argv);
   }
   if (values.help === true) return { help: true, logLevel: 'info', cluster: {} };
 
@@ -231,12 +231,22 @@ export function parseFlags(argv: string[]): CliConfig {
   return { help: false, logLevel: (values['log-level'] as string | undefined) ?? 'info', cluster };
 }
 
-function checkValue(key: string, def: FlagDef, value: unknown): unknown {
+/** The text given for `--key` on the command line (for error messages; yargs has already converted it). */
+function rawArg(argv: string[], key: string): string {
+  for (let i = argv.length - 1; i >= 0; i--) {
+    const a = argv[i]!;
+    if (a.startsWith(`--${key}=`)) return a.slice(key.length + 3);
+    if (a === `--${key}`) return argv[i + 1] ?? '';
+  }
+  return '';
+}
+
+function checkValue(key: string, def: FlagDef, value: unknown, argv: string[]): unknown {
   switch (def.type) {
     case 'number': {
       const v = Array.isArray(value) ? value[value.length - 1] : value;
       if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new FlagError(`invalid argument "${String(v)}" for "--${key}" flag: not a number`);
+        throw new FlagError(`invalid argument "${rawArg(argv, key)}" for "--${key}" flag: not a number`);
       return v;
     }
     case 'boolean': {
