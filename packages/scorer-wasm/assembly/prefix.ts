@@ -15,7 +15,7 @@ import {
   pNodeNext,
   pNodePrev,
 } from './layout';
-import { xxh64 } from './xxhash';
+import { xxh64, xxh64BlockThenU64 } from './xxhash';
 
 export let indexEntries: i64 = 0;
 
@@ -48,6 +48,13 @@ export function computeHashes(modelLen: i32, promptLen: i32, blockBytes: i32, ma
     i = 1;
   } else {
     prev = xxh64(pInput, <usize>modelLen, 0);
+  }
+  if (B >= 32 && (B & 31) == 0) {
+    for (; i < n; i++) {
+      prev = xxh64BlockThenU64(prompt + <usize>i * B, B, prev);
+      store<u64>(pHashes + (<usize>i << 3), prev);
+    }
+    return n;
   }
   for (; i < n; i++) {
     memory.copy(scratch, prompt + <usize>i * B, B);

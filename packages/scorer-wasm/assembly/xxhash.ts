@@ -66,3 +66,37 @@ export function xxh64(ptr: usize, len: usize, seed: u64): u64 {
   h ^= h >> 32;
   return h;
 }
+
+/**
+ * XXH64 (seed 0) of `block ‖ LE64(prev)` without copying, for blocks whose length is a multiple of 32: the
+ * stripes cover the block exactly and `prev` is the one 8-byte lane left for the tail loop.
+ */
+export function xxh64BlockThenU64(ptr: usize, blockLen: usize, prev: u64): u64 {
+  let p = ptr;
+  const end = ptr + blockLen;
+  let v1 = P1 + P2;
+  let v2 = P2;
+  let v3: u64 = 0;
+  let v4: u64 = 0 - P1;
+  do {
+    v1 = round(v1, load<u64>(p));
+    v2 = round(v2, load<u64>(p, 8));
+    v3 = round(v3, load<u64>(p, 16));
+    v4 = round(v4, load<u64>(p, 24));
+    p += 32;
+  } while (p < end);
+  let h = rotl<u64>(v1, 1) + rotl<u64>(v2, 7) + rotl<u64>(v3, 12) + rotl<u64>(v4, 18);
+  h = mergeRound(h, v1);
+  h = mergeRound(h, v2);
+  h = mergeRound(h, v3);
+  h = mergeRound(h, v4);
+  h += <u64>(blockLen + 8);
+  h ^= round(0, prev);
+  h = rotl<u64>(h, 27) * P1 + P4;
+  h ^= h >> 33;
+  h *= P2;
+  h ^= h >> 29;
+  h *= P3;
+  h ^= h >> 32;
+  return h;
+}

@@ -1,5 +1,5 @@
 // Reference prefix cache: hash -> endpoints index plus a per-endpoint LRU (a Map in insertion order).
-// Keys are the 64-bit hashes as 16-hex-digit strings.
+// Keys are the 64-bit hashes as 4-char strings (16 bits per char).
 import { xxh64Parts } from './xxhash64.js';
 
 const encoder = new TextEncoder();
@@ -23,7 +23,9 @@ export class PrefixStore {
   }
 
   private key(): string {
-    return this.parts[0]!.toString(16).padStart(8, '0') + this.parts[1]!.toString(16).padStart(8, '0');
+    const h = this.parts[0]!;
+    const l = this.parts[1]!;
+    return String.fromCharCode(h >>> 16, h & 0xffff, l >>> 16, l & 0xffff);
   }
 
   /** Chained block hashes of (model, prompt), as assembly/prefix.ts computes them. */

@@ -12,8 +12,9 @@ const P4L = 0xc2b2ae63;
 const P5H = 0x27d4eb2f;
 const P5L = 0x165667c5;
 
-let rh = 0;
-let rl = 0;
+// Results of the helpers below. A typed array, not module `let`s: u32 values >= 2^31 are not small integers, so
+// a mutable module variable would box a heap number on every write.
+const R = new Uint32Array(2);
 
 function mul(ah: number, al: number, bh: number, bl: number): void {
   const a0 = al & 0xffff;
@@ -25,14 +26,14 @@ function mul(ah: number, al: number, bh: number, bl: number): void {
   const p10 = a1 * b0;
   const p11 = a1 * b1;
   const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
-  rl = ((mid << 16) | (p00 & 0xffff)) >>> 0;
-  rh = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0;
+  R[1] = ((mid << 16) | (p00 & 0xffff)) >>> 0;
+  R[0] = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0;
 }
 
 function add(ah: number, al: number, bh: number, bl: number): void {
   const lo = (al + bl) >>> 0;
-  rh = (ah + bh + (lo < al ? 1 : 0)) >>> 0;
-  rl = lo;
+  R[0] = (ah + bh + (lo < al ? 1 : 0)) >>> 0;
+  R[1] = lo;
 }
 
 function rotl(h: number, l: number, r: number): void {
@@ -43,20 +44,27 @@ function rotl(h: number, l: number, r: number): void {
     r -= 32;
   }
   if (r === 0) {
-    rh = h;
-    rl = l;
+    R[0] = h;
+    R[1] = l;
     return;
   }
-  rh = ((h << r) | (l >>> (32 - r))) >>> 0;
-  rl = ((l << r) | (h >>> (32 - r))) >>> 0;
+  R[0] = ((h << r) | (l >>> (32 - r))) >>> 0;
+  R[1] = ((l << r) | (h >>> (32 - r))) >>> 0;
 }
 
 /** acc = rotl(acc + input * P2, 31) * P1 */
 function round(ah: number, al: number, ih: number, il: number): void {
   mul(ih, il, P2H, P2L);
-  add(ah, al, rh, rl);
-  rotl(rh, rl, 31);
-  mul(rh, rl, P1H, P1L);
+  add(ah, al, R[0]!, R[1]!);
+  rotl(R[0]!, R[1]!, 31);
+  mul(R[0]!, R[1]!, P1H, P1L);
+}
+
+/** acc = (acc ^ round(0, v)) * P1 + P4 */
+function mergeRound(ah: number, al: number, vh: number, vl: number): void {
+  round(0, 0, vh, vl);
+  mul((ah ^ R[0]!) >>> 0, (al ^ R[1]!) >>> 0, P1H, P1L);
+  add(R[0]!, R[1]!, P4H, P4L);
 }
 
 function u32(b: Uint8Array, p: number): number {
@@ -72,99 +80,95 @@ export function xxh64Parts(bytes: Uint8Array, start: number, end: number, out: U
   if (len >= 32) {
     // v1 = P1 + P2, v2 = P2, v3 = 0, v4 = -P1
     add(P1H, P1L, P2H, P2L);
-    let v1h = rh;
-    let v1l = rl;
+    let v1h = R[0]!;
+    let v1l = R[1]!;
     let v2h = P2H;
     let v2l = P2L;
     let v3h = 0;
     let v3l = 0;
     // -P1 mod 2^64 = ~P1 + 1
     add(~P1H >>> 0, ~P1L >>> 0, 0, 1);
-    let v4h = rh;
-    let v4l = rl;
+    let v4h = R[0]!;
+    let v4l = R[1]!;
     const limit = end - 32;
     do {
       round(v1h, v1l, u32(bytes, p + 4), u32(bytes, p));
-      v1h = rh;
-      v1l = rl;
+      v1h = R[0]!;
+      v1l = R[1]!;
       round(v2h, v2l, u32(bytes, p + 12), u32(bytes, p + 8));
-      v2h = rh;
-      v2l = rl;
+      v2h = R[0]!;
+      v2l = R[1]!;
       round(v3h, v3l, u32(bytes, p + 20), u32(bytes, p + 16));
-      v3h = rh;
-      v3l = rl;
+      v3h = R[0]!;
+      v3l = R[1]!;
       round(v4h, v4l, u32(bytes, p + 28), u32(bytes, p + 24));
-      v4h = rh;
-      v4l = rl;
+      v4h = R[0]!;
+      v4l = R[1]!;
       p += 32;
     } while (p <= limit);
     rotl(v1h, v1l, 1);
-    let sh = rh;
-    let sl = rl;
+    let sh = R[0]!;
+    let sl = R[1]!;
     rotl(v2h, v2l, 7);
-    add(sh, sl, rh, rl);
-    sh = rh;
-    sl = rl;
+    add(sh, sl, R[0]!, R[1]!);
+    sh = R[0]!;
+    sl = R[1]!;
     rotl(v3h, v3l, 12);
-    add(sh, sl, rh, rl);
-    sh = rh;
-    sl = rl;
+    add(sh, sl, R[0]!, R[1]!);
+    sh = R[0]!;
+    sl = R[1]!;
     rotl(v4h, v4l, 18);
-    add(sh, sl, rh, rl);
-    hh = rh;
-    hl = rl;
-    const vs = [v1h, v1l, v2h, v2l, v3h, v3l, v4h, v4l];
-    for (let k = 0; k < 8; k += 2) {
-      round(0, 0, vs[k]!, vs[k + 1]!);
-      hh ^= rh;
-      hl ^= rl;
-      mul(hh >>> 0, hl >>> 0, P1H, P1L);
-      add(rh, rl, P4H, P4L);
-      hh = rh;
-      hl = rl;
-    }
+    add(sh, sl, R[0]!, R[1]!);
+    hh = R[0]!;
+    hl = R[1]!;
+    mergeRound(hh, hl, v1h, v1l);
+    mergeRound(R[0]!, R[1]!, v2h, v2l);
+    mergeRound(R[0]!, R[1]!, v3h, v3l);
+    mergeRound(R[0]!, R[1]!, v4h, v4l);
+    hh = R[0]!;
+    hl = R[1]!;
   } else {
     hh = P5H;
     hl = P5L;
   }
   add(hh, hl, Math.floor(len / 0x100000000), len >>> 0);
-  hh = rh;
-  hl = rl;
+  hh = R[0]!;
+  hl = R[1]!;
   while (p + 8 <= end) {
     round(0, 0, u32(bytes, p + 4), u32(bytes, p));
-    rotl((hh ^ rh) >>> 0, (hl ^ rl) >>> 0, 27);
-    mul(rh, rl, P1H, P1L);
-    add(rh, rl, P4H, P4L);
-    hh = rh;
-    hl = rl;
+    rotl((hh ^ R[0]!) >>> 0, (hl ^ R[1]!) >>> 0, 27);
+    mul(R[0]!, R[1]!, P1H, P1L);
+    add(R[0]!, R[1]!, P4H, P4L);
+    hh = R[0]!;
+    hl = R[1]!;
     p += 8;
   }
   if (p + 4 <= end) {
     mul(0, u32(bytes, p), P1H, P1L);
-    rotl((hh ^ rh) >>> 0, (hl ^ rl) >>> 0, 23);
-    mul(rh, rl, P2H, P2L);
-    add(rh, rl, P3H, P3L);
-    hh = rh;
-    hl = rl;
+    rotl((hh ^ R[0]!) >>> 0, (hl ^ R[1]!) >>> 0, 23);
+    mul(R[0]!, R[1]!, P2H, P2L);
+    add(R[0]!, R[1]!, P3H, P3L);
+    hh = R[0]!;
+    hl = R[1]!;
     p += 4;
   }
   while (p < end) {
     mul(0, bytes[p]!, P5H, P5L);
-    rotl((hh ^ rh) >>> 0, (hl ^ rl) >>> 0, 11);
-    mul(rh, rl, P1H, P1L);
-    hh = rh;
-    hl = rl;
+    rotl((hh ^ R[0]!) >>> 0, (hl ^ R[1]!) >>> 0, 11);
+    mul(R[0]!, R[1]!, P1H, P1L);
+    hh = R[0]!;
+    hl = R[1]!;
     p++;
   }
   // avalanche
   hl = (hl ^ (hh >>> 1)) >>> 0; // h ^= h >> 33
   mul(hh, hl, P2H, P2L);
-  hh = rh;
-  hl = (rl ^ ((rl >>> 29) | (rh << 3))) >>> 0; // h ^= h >> 29
+  hh = R[0]!;
+  hl = (R[1]! ^ ((R[1]! >>> 29) | (R[0]! << 3))) >>> 0; // h ^= h >> 29
   hh = (hh ^ (hh >>> 29)) >>> 0;
   mul(hh, hl, P3H, P3L);
-  hh = rh;
-  hl = (rl ^ rh) >>> 0; // h ^= h >> 32
+  hh = R[0]!;
+  hl = (R[1]! ^ R[0]!) >>> 0; // h ^= h >> 32
   out[0] = hh;
   out[1] = hl;
 }
