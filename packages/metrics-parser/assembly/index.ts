@@ -7,15 +7,18 @@
 // at all (no allocator use), so memory never grows with the number of pages; it grows only when a page is larger
 // than any before. Malformed input sets status codes; nothing here traps.
 
+import { POW5_128, POW5_MAX_Q, POW5_MIN_Q } from './gen/pow5';
+
 // ---- layout shared with src/wasm-layout.ts (keep in sync) ----
 const MAX_SLOTS: i32 = 8;
 const MAX_GROUPS: i32 = 8;
 const MAX_LABELS: i32 = 14;
 const GROUP_BYTES: usize = 32; // nameOff i32, nameLen i32, slotMask i32, pad, prefix u64, prefixMask u64
 const GROUPS_AT: usize = 64;
-const SLOT_BYTES: usize = 256; // mode, nLabels, aOff, aLen, bOff, bLen, pad, pad, labels[14] x (nOff nLen vOff vLen)
+const SLOT_BYTES: usize = 256; // mode, nLabels, captures[3] x (off len), labels[14] x (nOff nLen vOff vLen)
 const SLOTS_AT: usize = GROUPS_AT + <usize>MAX_GROUPS * GROUP_BYTES;
-const OUT_BYTES: usize = 64;
+const OUT_BYTES: usize = 96;
+const MAX_CAPTURES: i32 = 3;
 const STR_BYTES: i32 = 8192;
 const MAX_FLOAT_TOKEN: i32 = 1024;
 
@@ -23,7 +26,9 @@ const CFG = memory.data(4096, 16);
 const STR = memory.data(STR_BYTES, 16);
 const OUT = memory.data(<i32>(<usize>MAX_SLOTS * OUT_BYTES), 16);
 const MATCHED = memory.data(MAX_SLOTS * 4, 16); // per slot: bitmask of spec labels seen on the current line
-const NONEMPTY = memory.data(MAX_SLOTS * 4, 16); // per slot (lora mode): a required adapter label is non-empty
+const NONEMPTY = memory.data(MAX_SLOTS * 4, 16); // per slot (lora mode): capture 0 or 1 is a non-empty value
+const CAPS = memory.data(MAX_SLOTS * MAX_CAPTURES * 8, 16); // per slot, per capture: value span on the current line
+const PREFIX_TABLE = memory.data(256 * 4, 16); // hash of a line's first bytes -> candidate groups
 
 // Output fields (byte offsets inside a slot's 64-byte record).
 const O_DECLARED: usize = 0; // a HELP/TYPE line names the family
@@ -38,6 +43,7 @@ const O_VALUE: usize = 32; // f64
 const O_TS: usize = 40; // i64 (best timestamp; -1 before any)
 const O_LORA_BEST: usize = 48; // f64
 const O_ERR_COL: usize = 56;
+const O_CAPS: usize = 64; // selected sample: per capture [start, end) relative to the input, -1 when absent
 
 // Malformed-line reason codes (names in src/wasm-layout.ts).
 const E_LABEL_NAME: i32 = 1;
@@ -98,7 +104,9 @@ export function configure(): i32 {
     const sp = CFG + SLOTS_AT + <usize>s * SLOT_BYTES;
     const nl = load<i32>(sp + 4);
     if (nl < 0 || nl > MAX_LABELS) return -1;
-    if (!strOk(load<i32>(sp + 8), load<i32>(sp + 12)) || !strOk(load<i32>(sp + 16), load<i32>(sp + 20))) return -1;
+    for (let k = 0; k < MAX_CAPTURES; k++) {
+      if (!strOk(load<i32>(sp + 8 + <usize>k * 8), load<i32>(sp + 12 + <usize>k * 8))) return -1;
+    }
     for (let i = 0; i < nl; i++) {
       const lp = sp + 32 + <usize>i * 16;
       if (!strOk(load<i32>(lp), load<i32>(lp + 4)) || !strOk(load<i32>(lp + 8), load<i32>(lp + 12))) return -1;
@@ -106,7 +114,24 @@ export function configure(): i32 {
   }
   nslots = ns;
   ngroups = ng;
+  // Hash the first min(8, shortest name) bytes of each name, so a line costs one lookup before any compare.
+  let minLen = 8;
+  for (let g = 0; g < ng; g++) minLen = min(minLen, load<i32>(CFG + GROUPS_AT + <usize>g * GROUP_BYTES + 4));
+  prefixMask = minLen >= 8 ? <u64>-1 : (<u64>1 << (<u64>minLen * 8)) - 1;
+  memory.fill(PREFIX_TABLE, 0, 1024);
+  for (let g = 0; g < ng; g++) {
+    const gp = CFG + GROUPS_AT + <usize>g * GROUP_BYTES;
+    const h = prefixHash(load<u64>(gp + 16));
+    store<i32>(PREFIX_TABLE + h, load<i32>(PREFIX_TABLE + h) | (1 << g));
+  }
   return 0;
+}
+
+let prefixMask: u64 = 0;
+
+/** Byte offset into PREFIX_TABLE for a (masked) 8-byte head. */
+@inline function prefixHash(head: u64): usize {
+  return <usize>(((head & prefixMask) * 0x9e3779b97f4a7c15) >> 56) << 2;
 }
 
 function strOk(off: i32, len: i32): bool {
@@ -130,8 +155,11 @@ function strOk(off: i32, len: i32): bool {
 /** Bitmask of groups whose name is exactly the token at p (followed by one of `delims`). */
 function matchGroups(p: usize, end: usize, forComment: bool): i32 {
   const head = load<u64>(p);
+  let cand = load<i32>(PREFIX_TABLE + prefixHash(head));
   let found = 0;
-  for (let g = 0; g < ngroups; g++) {
+  while (cand != 0) {
+    const g = ctz<i32>(cand);
+    cand &= cand - 1;
     const gp = CFG + GROUPS_AT + <usize>g * GROUP_BYTES;
     if ((head & load<u64>(gp + 24)) != load<u64>(gp + 16)) continue;
     const len = <usize>load<i32>(gp + 4);
@@ -304,11 +332,79 @@ function parseFloatToken(p: usize, e: usize): f64 {
     const r = exp10 >= 0 ? m * unchecked(POW10[exp10]) : m / unchecked(POW10[-exp10]);
     return neg ? -r : r;
   }
+  // Up to 19 significant digits (Python's repr prints 17): Eisel-Lemire, exact without fallback.
+  if (!dropped) {
+    const r = eiselLemire(mant, exp10);
+    return neg ? -r : r;
+  }
   return slowFloat(start, e);
 }
 
-// Correctly rounded decimal -> double for the tokens the exact fast paths cannot take. AssemblyScript's parseFloat
-// is not correctly rounded (e.g. 3.0000000003e40 is off by one ulp), so the host's Number() does it.
+// 64x64 -> 128-bit product (high word in mulHi).
+let mulHi: u64 = 0;
+@inline function mul128(a: u64, b: u64): u64 {
+  const aLo = a & 0xffffffff;
+  const aHi = a >> 32;
+  const bLo = b & 0xffffffff;
+  const bHi = b >> 32;
+  const ll = aLo * bLo;
+  const lh = aLo * bHi;
+  const hl = aHi * bLo;
+  const hh = aHi * bHi;
+  const mid = (ll >> 32) + (lh & 0xffffffff) + (hl & 0xffffffff);
+  mulHi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+  return (mid << 32) | (ll & 0xffffffff);
+}
+
+/**
+ * w * 10^q correctly rounded to a double (w != 0, exact decimal mantissa). The Eisel-Lemire algorithm as in the
+ * fast_float library (Lemire, "Number Parsing at a Gigabyte per Second"; Mushtak & Lemire, "Fast Number Parsing
+ * Without Fallback"), with the 128-bit powers of five generated by scripts/gen-pow5.mjs.
+ */
+function eiselLemire(w: u64, q: i32): f64 {
+  if (q < POW5_MIN_Q) return 0;
+  if (q > POW5_MAX_Q) return Infinity;
+  const lz = <i32>clz<u64>(w);
+  w <<= <u64>lz;
+  const index = (q - POW5_MIN_Q) << 1;
+  let lo = mul128(w, unchecked(POW5_128[index]));
+  let hi = mulHi;
+  if ((hi & 0x1ff) == 0x1ff) {
+    mul128(w, unchecked(POW5_128[index + 1]));
+    const secondHi = mulHi;
+    lo += secondHi;
+    if (secondHi > lo) hi++;
+  }
+  const upperbit = <i32>(hi >> 63);
+  const shift = <u64>(upperbit + 64 - 52 - 3);
+  let mantissa = hi >> shift;
+  let power2 = ((217706 * q) >> 16) + 63 + upperbit - lz + 1023;
+  if (power2 <= 0) {
+    // subnormal
+    if (-power2 + 1 >= 64) return 0;
+    mantissa >>= <u64>(-power2 + 1);
+    mantissa += mantissa & 1;
+    mantissa >>= 1;
+    power2 = mantissa < (<u64>1 << 52) ? 0 : 1;
+    return reinterpret<f64>(mantissa | (<u64>power2 << 52));
+  }
+  // round half to even when exactly halfway
+  if (lo <= 1 && q >= -4 && q <= 23 && (mantissa & 3) == 1 && mantissa << shift == hi) {
+    mantissa &= ~(<u64>1);
+  }
+  mantissa += mantissa & 1;
+  mantissa >>= 1;
+  if (mantissa >= <u64>2 << 52) {
+    mantissa = <u64>1 << 52;
+    power2++;
+  }
+  mantissa &= ~(<u64>1 << 52);
+  if (power2 >= 0x7ff) return Infinity;
+  return reinterpret<f64>(mantissa | (<u64>power2 << 52));
+}
+
+// Correctly rounded decimal -> double for more than 19 significant digits (never seen in real pages). AssemblyScript's
+// parseFloat is not correctly rounded (e.g. 3.0000000003e40 is off by one ulp), so the host's Number() does it.
 @external("env", "parseDecimal")
 declare function parseDecimal(ptr: usize, len: i32): f64;
 
@@ -389,13 +485,14 @@ function noteLabel(sm: i32, np: usize, nlen: usize, vp: usize, ve: usize): void 
         store<i32>(mp, load<i32>(mp) | (1 << i));
       }
     }
-    if (load<i32>(sc) == MODE_LORA && ve > vp) {
-      if (
-        bytesEqual(np, nlen, load<i32>(sc + 8), load<i32>(sc + 12)) ||
-        bytesEqual(np, nlen, load<i32>(sc + 16), load<i32>(sc + 20))
-      ) {
-        store<i32>(NONEMPTY + <usize>s * 4, 1);
-      }
+    for (let k = 0; k < MAX_CAPTURES; k++) {
+      const cp = sc + 8 + <usize>k * 8;
+      const clen = load<i32>(cp + 4);
+      if (clen == 0 || !bytesEqual(np, nlen, load<i32>(cp), clen)) continue;
+      const slotCap = CAPS + (<usize>s * <usize>MAX_CAPTURES + <usize>k) * 8;
+      store<i32>(slotCap, <i32>vp);
+      store<i32>(slotCap + 4, <i32>ve);
+      if (k < 2 && ve > vp) store<i32>(NONEMPTY + <usize>s * 4, 1);
     }
   }
 }
@@ -406,6 +503,7 @@ function sampleLine(p: usize, lineEnd: usize, sm: i32, lineNo: i32, base: usize)
   for (let s = 0; s < nslots; s++) {
     store<i32>(MATCHED + <usize>s * 4, 0);
     store<i32>(NONEMPTY + <usize>s * 4, 0);
+    for (let k = 0; k < MAX_CAPTURES; k++) store<i32>(CAPS + (<usize>s * <usize>MAX_CAPTURES + <usize>k) * 8, -1);
   }
   let lblStart: usize = 0;
   let lblEnd: usize = 0;
@@ -498,6 +596,12 @@ function sampleLine(p: usize, lineEnd: usize, sm: i32, lineNo: i32, base: usize)
       store<i32>(o + O_LBL_START, lblStart == 0 ? -1 : <i32>(lblStart - base));
       store<i32>(o + O_LBL_END, lblStart == 0 ? -1 : <i32>(lblEnd - base));
       store<i32>(o + O_SEL_LINE, lineNo);
+      for (let k = 0; k < MAX_CAPTURES; k++) {
+        const slotCap = CAPS + (<usize>s * <usize>MAX_CAPTURES + <usize>k) * 8;
+        const cs = load<i32>(slotCap);
+        store<i32>(o + O_CAPS + <usize>k * 8, cs < 0 ? -1 : cs - <i32>base);
+        store<i32>(o + O_CAPS + <usize>k * 8 + 4, cs < 0 ? -1 : load<i32>(slotCap + 4) - <i32>base);
+      }
     }
   }
 }

@@ -29,6 +29,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 /** Go strconv.Atoi on a 64-bit platform: the value, or the Go error message. */
 export function goAtoi(s: string): { value: number } | { error: string } {
   if (!INT_RE.test(s)) return { error: `strconv.Atoi: parsing ${goQuote(s)}: invalid syntax` };
+  if (s.length <= 15) return { value: Number(s) };
   const big = BigInt(s);
   if (big < INT64_MIN || big > INT64_MAX)
     return { error: `strconv.Atoi: parsing ${goQuote(s)}: value out of range` };
@@ -83,8 +84,9 @@ export function assemble(plan: ExtractionPlan, results: SlotResult[]): EndpointM
     return false;
   };
 
-  const bySlot = new Map(plan.slots.map((s, i) => [s.role, { slot: s, r: results[i]! }]));
-  for (const [i, slot] of plan.slots.entries()) {
+  const slots = plan.slots;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i]!;
     const r = results[i]!;
     switch (slot.role) {
       case 'waiting':
@@ -97,10 +99,12 @@ export function assemble(plan: ExtractionPlan, results: SlotResult[]): EndpointM
         break;
       }
       case 'kv': {
-        const fb = bySlot.get('kvFallback');
-        const useFallback = r.samples === 0 && !r.declared && fb && (fb.r.samples > 0 || fb.r.declared);
-        const [s, res] = useFallback ? [fb.slot, fb.r] : [slot, r];
-        const sel = pick(s, res);
+        // the fallback slot, when configured, always follows 'kv'
+        const fbSlot = slots[i + 1]?.role === 'kvFallback' ? slots[i + 1] : undefined;
+        const fb = fbSlot ? results[i + 1] : undefined;
+        const useFallback = r.samples === 0 && !r.declared && fbSlot && fb && (fb.samples > 0 || fb.declared);
+        const s = useFallback ? fbSlot : slot;
+        const sel = pick(s, useFallback ? fb : r);
         if (sel && finite(s, sel.value)) out.kvCacheUsagePercent = sel.value;
         break;
       }

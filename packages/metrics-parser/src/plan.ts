@@ -20,8 +20,8 @@ export interface PlanSlot {
   spec: MetricSpec;
   /** 'latest': largest timestamp, first on ties; 'lora': largest value among series with an adapter label set. */
   mode: 'latest' | 'lora';
-  /** The selected sample's labels are needed (LoRA lists, cache info). */
-  wantLabels: boolean;
+  /** Label values of the selected sample to report (LoRA lists, cache info); LoRA needs its two lists first. */
+  captures: string[];
 }
 
 export interface ExtractionPlan {
@@ -44,9 +44,16 @@ export function buildPlan(cfg: ExtractorConfig): ExtractionPlan {
     throw new ExtractorConfigError(`maxPageBytes must be an integer in 1..1073741824, got ${maxPageBytes}`);
   }
   const slots: PlanSlot[] = [];
+  const cacheInfoLabels = cfg.cacheInfoLabels ?? { blockSize: 'block_size', numBlocks: 'num_gpu_blocks' };
   const add = (role: SlotRole, field: MetricField, text: string | undefined, mode: PlanSlot['mode']) => {
     const spec = parseMetricSpec(text ?? '');
-    if (spec) slots.push({ role, field, spec, mode, wantLabels: role === 'lora' || role === 'cacheInfo' });
+    const captures =
+      role === 'lora'
+        ? [LORA_RUNNING_LABEL, LORA_WAITING_LABEL, LORA_MAX_LABEL]
+        : role === 'cacheInfo'
+          ? [cacheInfoLabels.blockSize, cacheInfoLabels.numBlocks]
+          : [];
+    if (spec) slots.push({ role, field, spec, mode, captures });
   };
   add('waiting', 'waitingQueue', cfg.waitingQueue, 'latest');
   add('running', 'running', cfg.running, 'latest');
@@ -57,7 +64,6 @@ export function buildPlan(cfg: ExtractorConfig): ExtractionPlan {
   add('cacheInfo', 'cacheInfo', cfg.cacheInfo, 'latest');
   add('cacheBlockSize', 'cacheInfo', cfg.cacheBlockSizeSpec, 'latest');
   add('cacheNumBlocks', 'cacheInfo', cfg.cacheNumBlocksSpec, 'latest');
-  const cacheInfoLabels = cfg.cacheInfoLabels ?? { blockSize: 'block_size', numBlocks: 'num_gpu_blocks' };
   return { slots, maxPageBytes, cacheInfoLabels };
 }
 

@@ -118,7 +118,10 @@ function consider(slot: PlanSlot, st: SlotState, sample: ParsedSample): void {
     if (take) st.best = ts;
   }
   if (take)
-    st.selected = { value: sample.value, labels: slot.wantLabels ? Object.fromEntries(sample.labels) : null };
+    st.selected = {
+      value: sample.value,
+      labels: slot.captures.length > 0 ? Object.fromEntries(sample.labels) : null,
+    };
 }
 
 /** Scan a page (string) for the plan's slots. */

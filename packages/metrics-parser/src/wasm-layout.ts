@@ -8,7 +8,8 @@ export const GROUPS_AT = 64;
 export const SLOT_BYTES = 256;
 export const SLOTS_AT = GROUPS_AT + MAX_GROUPS * GROUP_BYTES;
 export const STR_BYTES = 8192;
-export const OUT_BYTES = 64;
+export const OUT_BYTES = 96;
+export const MAX_CAPTURES = 3;
 /** Bytes the page area needs beyond the page: sentinel newline + SIMD over-read. */
 export const INPUT_SLACK = 64;
 
@@ -29,6 +30,7 @@ export const Out = {
   ts: 40,
   loraBest: 48,
   errCol: 56,
+  caps: 64,
 } as const;
 
 /** Malformed-line reasons by WASM code. */

@@ -2,13 +2,14 @@
 import { readFileSync } from 'node:fs';
 import type { SlotResult } from './assemble.js';
 import { ExtractorConfigError } from './errors.js';
-import { decodeLabelSection } from './labels.js';
+import { decodeLabelValue } from './labels.js';
 import { isUnmatchableName, type PlanSlot } from './plan.js';
 import {
   GROUP_BYTES,
   GROUPS_AT,
   INPUT_SLACK,
   MALFORMED_REASONS,
+  MAX_CAPTURES,
   MAX_GROUPS,
   MAX_LABELS,
   MAX_SLOTS,
@@ -34,13 +35,15 @@ export function parserModule(): WebAssembly.Module {
 export class WasmTrap extends Error {}
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** One WASM instance configured for a fixed list of slots. */
 export class WasmScanner {
   private readonly ex: ParserExports;
   private buffer!: ArrayBuffer;
   private u8!: Uint8Array;
+  private bytes!: Buffer;
+  private i32!: Int32Array;
+  private f64!: Float64Array;
   private view!: DataView;
   private readonly inputBase: number;
   private readonly outBase: number;
@@ -70,6 +73,9 @@ export class WasmScanner {
   private refreshViews(): void {
     this.buffer = this.ex.memory.buffer;
     this.u8 = new Uint8Array(this.buffer);
+    this.bytes = Buffer.from(this.buffer);
+    this.i32 = new Int32Array(this.buffer);
+    this.f64 = new Float64Array(this.buffer);
     this.view = new DataView(this.buffer);
   }
 
@@ -105,12 +111,12 @@ export class WasmScanner {
       const sp = cfg + SLOTS_AT + i * SLOT_BYTES;
       v.setInt32(sp, slot.mode === 'lora' ? MODE_LORA : MODE_LATEST, true);
       v.setInt32(sp + 4, labels.length, true);
-      const [aOff, aLen] = putString('running_lora_adapters');
-      const [bOff, bLen] = putString('waiting_lora_adapters');
-      v.setInt32(sp + 8, aOff, true);
-      v.setInt32(sp + 12, aLen, true);
-      v.setInt32(sp + 16, bOff, true);
-      v.setInt32(sp + 20, bLen, true);
+      if (slot.captures.length > MAX_CAPTURES) throw new ExtractorConfigError('too many captured labels');
+      slot.captures.forEach((name, k) => {
+        const [off, len] = putString(name);
+        v.setInt32(sp + 8 + k * 8, off, true);
+        v.setInt32(sp + 12 + k * 8, len, true);
+      });
       labels.forEach(([name, value], j) => {
         const lp = sp + 32 + j * 16;
         const [nOff, nLen] = putString(name);
@@ -177,29 +183,35 @@ export class WasmScanner {
   }
 
   private readSlot(slot: PlanSlot, i: number): SlotResult {
-    const v = this.view;
-    const o = this.outBase + i * OUT_BYTES;
-    const errCode = v.getInt32(o + Out.err, true);
-    const selected = v.getInt32(o + Out.selected, true) === 1;
+    // the output records are 8-byte aligned: index the typed views directly
+    const o32 = (this.outBase + i * OUT_BYTES) >> 2;
+    const i32 = this.i32;
+    const errCode = i32[o32 + Out.err / 4]!;
+    const selected = i32[o32 + Out.selected / 4] === 1;
     let labels: Record<string, string> | null = null;
-    if (selected && slot.wantLabels) {
-      const ls = v.getInt32(o + Out.lblStart, true);
-      const le = v.getInt32(o + Out.lblEnd, true);
-      labels =
-        ls < 0
-          ? {}
-          : decodeLabelSection(decoder.decode(this.u8.subarray(this.inputBase + ls, this.inputBase + le)));
+    if (selected && slot.captures.length > 0) {
+      labels = {};
+      for (let k = 0; k < slot.captures.length; k++) {
+        const start = i32[o32 + Out.caps / 4 + 2 * k]!;
+        if (start < 0) continue;
+        const end = i32[o32 + Out.caps / 4 + 2 * k + 1]!;
+        labels[slot.captures[k]!] = decodeLabelValue(
+          this.bytes,
+          this.inputBase + start,
+          this.inputBase + end,
+        );
+      }
     }
     return {
-      declared: v.getInt32(o + Out.declared, true) === 1,
-      samples: v.getInt32(o + Out.samples, true),
-      selected: selected ? { value: v.getFloat64(o + Out.value, true), labels } : null,
+      declared: i32[o32 + Out.declared / 4] === 1,
+      samples: i32[o32 + Out.samples / 4]!,
+      selected: selected ? { value: this.f64[(o32 >> 1) + Out.value / 8]!, labels } : null,
       malformed:
         errCode === 0
           ? null
           : {
-              line: v.getInt32(o + Out.errLine, true),
-              column: v.getInt32(o + Out.errCol, true),
+              line: i32[o32 + Out.errLine / 4]!,
+              column: i32[o32 + Out.errCol / 4]!,
               reason: MALFORMED_REASONS[errCode] ?? `error ${errCode}`,
             },
     };
