@@ -20,6 +20,12 @@ const req = (p: Partial<ScheduleRequest> = {}): ScheduleRequest => ({
 });
 
 describe('growth and churn', () => {
+  test('the module imports nothing (no abort hook, no host allocator)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const mod = new WebAssembly.Module(readFileSync(new URL('../build/scorer.wasm', import.meta.url)));
+    assert.deepEqual(WebAssembly.Module.imports(mod), []);
+  });
+
   test('growing the endpoint table and the adapter table preserves metrics, adapters and prefix entries', () => {
     const s = Scheduler.create(LORA(), { seed: 3, initialCapacity: 1 });
     const a = s.addEndpoint('10.0.0.1:8000');

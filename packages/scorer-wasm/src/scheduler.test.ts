@@ -260,3 +260,13 @@ describe('subset hint', () => {
     assert.equal(s.schedule(req({ subsetHint: ['10.9.9.9:1'] })).status, 'no-candidates');
   });
 });
+
+describe('criticality outside the legacy profile', () => {
+  test('Sheddable -> -1; Critical, Standard and unset -> 0', async () => {
+    const { priorityFromCriticality } = await import('./validate.js');
+    assert.equal(priorityFromCriticality('Sheddable'), -1);
+    assert.equal(priorityFromCriticality('Standard'), 0);
+    assert.equal(priorityFromCriticality('Critical'), 0);
+    assert.equal(priorityFromCriticality(undefined), 0);
+  });
+});

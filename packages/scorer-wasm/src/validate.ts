@@ -66,3 +66,8 @@ export function legacyCritical(r: ScheduleRequest): boolean {
   if (r.criticality !== undefined) return r.criticality === 'Critical';
   return r.priority >= 0;
 }
+
+/** Outside the legacy profile, InferenceModel criticality maps to priority: Sheddable -> -1, everything else 0. */
+export function priorityFromCriticality(c: 'Critical' | 'Standard' | 'Sheddable' | undefined | null): number {
+  return c === 'Sheddable' ? -1 : 0;
+}
