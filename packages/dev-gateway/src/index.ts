@@ -1,2 +1,16 @@
-// dev-gateway: the package skeleton; its issue fills it in.
-export {};
+// @igw/dev-gateway: a local HTTP gateway that speaks ext_proc like Envoy (programmatic API; the CLI is main.ts).
+export {
+  type BodyMode,
+  DEFAULTS,
+  defaultConfig,
+  type FailureMode,
+  type GatewayConfig,
+  type LbPolicy,
+  type ResponseBodyMode,
+} from './config.js';
+export { ExtProcSession, ProcessorFailure } from './ext-proc-session.js';
+export { FlagError, helpText, parseDurationMs, parseFlags } from './flags.js';
+export { type Gateway, type GatewayStats, startGateway } from './gateway.js';
+export { EndpointPicker, type OwnPolicy } from './lb-policy.js';
+export { LocalReplies, type LocalReply } from './local-replies.js';
+export { loadPool, PoolFileError, PoolSource } from './pool-source.js';
