@@ -7,11 +7,11 @@ describe('simulated cluster over HTTP', () => {
   test('queue cap -> 429 with vLLM-sim wording; queued requests still complete', async () => {
     const c = await startSimCluster({
       timeScale: 20,
-      params: { maxNumSeqs: 1, maxWaitingQueueLength: 1, stepBaseMs: 50 },
+      params: { maxNumSeqs: 1, maxWaitingQueueLength: 1, stepBaseMs: 100 },
     });
     try {
       const url = `${c.pods[0]!.url}/v1/completions`;
-      const body = { model: MODEL, prompt: 'hello', max_tokens: 20, ignore_eos: true };
+      const body = { model: MODEL, prompt: 'hello', max_tokens: 100, ignore_eos: true };
       const first = postJson(url, body);
       await waitFor(() => c.pods[0]!.stats().running === 1);
       const second = postJson(url, body);
@@ -84,7 +84,7 @@ describe('simulated cluster over HTTP', () => {
       const p1 = postJson(`${pod.url}/v1/completions`, {
         model: 'a1',
         prompt: 'x',
-        max_tokens: 30,
+        max_tokens: 100,
         ignore_eos: true,
       });
       await waitFor(() => pod.stats().running === 1);

@@ -177,6 +177,11 @@ function validateParams(p: EngineParams): void {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
       throw new RangeError(`${k} must be a number >= 0`);
   }
+  // vLLM's own check: every running sequence must be able to decode in one step.
+  if (p.maxNumBatchedTokens < p.maxNumSeqs)
+    throw new RangeError(
+      `maxNumBatchedTokens (${p.maxNumBatchedTokens}) must be >= maxNumSeqs (${p.maxNumSeqs})`,
+    );
   if (p.stepBaseMs + p.stepPerDecodeTokenMs <= 0) throw new RangeError('stepBaseMs must be > 0');
   if (!(p.timeFactorUnderLoad >= 1)) throw new RangeError('timeFactorUnderLoad must be >= 1');
   if (p.latencyModel !== 'batch' && p.latencyModel !== 'per-token')
