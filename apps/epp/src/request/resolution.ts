@@ -5,6 +5,7 @@
 //            weighted pick among its targetModels; else the model as sent.
 //  priority: the InferenceObjective named by the objective header (unset priority or unknown objective = 0);
 //            without the header, a v1alpha2 InferenceModel's criticality maps Sheddable -> -1, others -> 0.
+import { priorityFromCriticality } from '@igw/scorer-wasm';
 import type { Criticality, Datastore } from '../datastore/types.js';
 import { type Rng, weightedPick } from './rng.js';
 
@@ -55,7 +56,7 @@ export function resolveModel(
   let priority = 0;
   const objective = headers.objective !== undefined ? ds.objective(headers.objective) : undefined;
   if (objective) priority = objective.priority;
-  else if (headers.objective === undefined && inferenceModel?.criticality === 'Sheddable') priority = -1;
+  else if (headers.objective === undefined) priority = priorityFromCriticality(inferenceModel?.criticality);
 
   const out: ModelResolution = { incoming, target, priority, source };
   if (inferenceModel) out.criticality = inferenceModel.criticality;
