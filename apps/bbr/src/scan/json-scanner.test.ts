@@ -1,0 +1,174 @@
+// Differential property tests: the WASM fast path must agree with JSON.parse on every input.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { goFormatFloat, goFormatValue } from './go-format.js';
+import { JsonScanner, parseWithJsonParse, type ScanResult } from './json-scanner.js';
+
+const scanner = new JsonScanner();
+const FIELDS = ['model', 'prompt', 'mod\u00e9l', ''];
+
+function summary(r: ScanResult) {
+  if (r.kind === 'invalid') return { kind: 'invalid' };
+  if (r.kind === 'not-object') return r;
+  return { kind: 'object', fields: FIELDS.map((f) => r.fields.get(f)) };
+}
+
+function agree(bytes: Buffer) {
+  const fast = summary(scanner.scan(bytes));
+  const ref = summary(parseWithJsonParse(bytes));
+  assert.deepStrictEqual(fast, ref, `input: ${JSON.stringify(bytes.toString('latin1'))}`);
+}
+
+const ws = fc.constantFrom('', ' ', '\n', '\t', '\r\n  ', '   ');
+/** A JSON string literal for s, with random characters written as \u escapes. */
+const encodedString = (s: string) =>
+  fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }).map((esc) => {
+    let out = '"';
+    [...s].forEach((ch, i) => {
+      const lit = JSON.stringify(ch).slice(1, -1);
+      if (esc[i] && ch.length === 1) out += `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      else out += lit;
+    });
+    return `${out}"`;
+  });
+const key = fc.oneof(
+  fc.constantFrom('model', 'prompt', 'messages', 'mod\u00e9l', '', 'Model', 'model '),
+  fc.string({ maxLength: 6 }),
+);
+const value: fc.Arbitrary<string> = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+  fc.string({ maxLength: 10 }).chain(encodedString),
+  fc.constant('{"model":"nested","a":[{"model":1}]}'),
+  fc.constantFrom('-0', '1e400', '0.5e-3', '12345678', 'true', 'false', 'null', '[]', '{}'),
+);
+const member = fc
+  .tuple(key.chain(encodedString), value, ws, ws, ws)
+  .map(([k, v, a, b, c]) => `${a}${k}${b}:${c}${v}`);
+const objectText = fc
+  .tuple(fc.array(member, { maxLength: 8 }), ws, ws)
+  .map(([ms, a, b]) => `${a}{${ms.join(',')}}${b}`);
+const mutation = fc
+  .tuple(
+    objectText,
+    fc.nat(),
+    fc.constantFrom(
+      '',
+      ',',
+      '"',
+      '\\',
+      '}',
+      ']',
+      '{',
+      ':',
+      '\u0001',
+      '\n',
+      'x',
+      '0',
+      '-',
+      '.',
+      'e',
+      '\u00ff',
+    ),
+    fc.constantFrom('insert', 'delete', 'replace', 'truncate'),
+  )
+  .map(([t, at, ch, op]) => {
+    const i = t.length === 0 ? 0 : at % t.length;
+    if (op === 'insert') return t.slice(0, i) + ch + t.slice(i);
+    if (op === 'delete') return t.slice(0, i) + t.slice(i + 1);
+    if (op === 'replace') return t.slice(0, i) + ch + t.slice(i + 1);
+    return t.slice(0, i);
+  });
+
+describe('JSON top-level scanner vs JSON.parse', () => {
+  test('objects with escapes, nested model keys, duplicates and whitespace', () => {
+    fc.assert(
+      fc.property(objectText, (t) => agree(Buffer.from(t))),
+      { numRuns: 3000 },
+    );
+  });
+  test('mutated (mostly invalid) objects', () => {
+    fc.assert(
+      fc.property(mutation, (t) => agree(Buffer.from(t, 'latin1'))),
+      { numRuns: 4000 },
+    );
+    fc.assert(
+      fc.property(mutation, (t) => agree(Buffer.from(t))),
+      { numRuns: 2000 },
+    );
+  });
+  test('any JSON value and arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.json(), (t) => agree(Buffer.from(t))),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (b) => agree(Buffer.from(b))),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (s) => agree(Buffer.from(s))),
+      { numRuns: 2000 },
+    );
+  });
+  test('long strings cross the 16-byte SIMD blocks at every offset', () => {
+    for (let pad = 0; pad < 40; pad++) {
+      const s = 'a'.repeat(pad);
+      for (const tail of ['"', '\\"', '\\n', '\\u00e9', '\u0001', '\\x', '\\u12', '']) {
+        agree(Buffer.from(`{"model":"${s}${tail}","x":1}`));
+        agree(Buffer.from(`{"p":"${s}${tail}","model":"m${s}"}`));
+      }
+    }
+  });
+  test('hand-picked cases', () => {
+    const cases = [
+      '{"model":"a","model":"b"}',
+      '{"mod\\u0065l":"escaped-key"}',
+      '{"a":{"model":"inner"}}',
+      '{"model":null}',
+      '{"model":12345678}',
+      'null',
+      '',
+      ' ',
+      '[1,2]',
+      '"str"',
+      '{"model":"x",}',
+      '{"model":"x"} x',
+      '\ufeff{"model":"bom"}',
+      `{"model":"${'x'.repeat(70_000)}"}`,
+      `${'['.repeat(70_000)}${']'.repeat(70_000)}`,
+      `{${Array.from({ length: 5000 }, (_, i) => `"k${i}":${i}`).join(',')},"model":"last"}`,
+    ];
+    for (const c of cases) agree(Buffer.from(c));
+  });
+  test('Go-style error messages', () => {
+    const msg = (t: string) => {
+      const r = scanner.scan(Buffer.from(t));
+      return r.kind === 'invalid' ? r.message : r.kind;
+    };
+    assert.equal(msg('not json'), "invalid character 'o' in literal null (expecting 'u')");
+    assert.equal(msg('{"model":'), 'unexpected end of JSON input');
+    assert.equal(msg('x'), "invalid character 'x' looking for beginning of value");
+    assert.equal(msg('{"a" 1}'), "invalid character '1' after object key");
+    assert.equal(msg('{"a":1 "b"}'), `invalid character '"' after object key:value pair`);
+    assert.equal(msg('{"a":"\u0001"}'), "invalid character '\\x01' in string literal");
+    assert.equal(msg('{} {}'), "invalid character '{' after top-level value");
+  });
+});
+
+describe('Go %v formatting', () => {
+  test('float64 like strconv g/-1 and containers like fmt', () => {
+    assert.equal(goFormatFloat(1), '1');
+    assert.equal(goFormatFloat(1.5), '1.5');
+    assert.equal(goFormatFloat(123456), '123456');
+    assert.equal(goFormatFloat(1_000_000), '1e+06');
+    assert.equal(goFormatFloat(12345678), '1.2345678e+07');
+    assert.equal(goFormatFloat(0.0001), '0.0001');
+    assert.equal(goFormatFloat(0.00001), '1e-05');
+    assert.equal(goFormatFloat(-0), '-0');
+    assert.equal(goFormatFloat(1e300), '1e+300');
+    assert.equal(goFormatValue(null), '<nil>');
+    assert.equal(goFormatValue([1, 'a', true]), '[1 a true]');
+    assert.equal(goFormatValue({ b: 1, a: { c: 'x' } }), 'map[a:map[c:x] b:1]');
+  });
+});
