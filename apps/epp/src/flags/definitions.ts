@@ -1,0 +1,383 @@
+// Every flag igw-epp accepts: the upstream EPP's (GAIE v0.3-v1.5 and llm-d-router, as the Helm charts pass them),
+// and ours. `support` says what happens with it: implemented, mapped onto our equivalent, or accepted and ignored
+// (documented in the README) so that an existing chart never fails on an argument.
+
+export type FlagKind = 'bool' | 'int' | 'float' | 'string' | 'duration';
+export type Support = 'implemented' | 'mapped' | 'no-op' | 'ours';
+
+export interface FlagDef {
+  name: string;
+  kind: FlagKind;
+  /** Default as the user would type it ('' for empty strings). */
+  default: string;
+  help: string;
+  support: Support;
+  /** Why a flag is mapped or a no-op (shown in --help and the README). */
+  note?: string;
+  /** Earlier spellings (v0.2/v0.3 used Go's flag with camelCase names, e.g. -poolName). */
+  aliases?: string[];
+}
+
+export const FLAGS: readonly FlagDef[] = [
+  // Ports and serving
+  {
+    name: 'grpc-port',
+    kind: 'int',
+    default: '9002',
+    help: 'The gRPC port used for communicating with Envoy proxy.',
+    support: 'implemented',
+    aliases: ['grpcPort'],
+  },
+  {
+    name: 'grpc-health-port',
+    kind: 'int',
+    default: '9003',
+    help: 'The port used for gRPC liveness and readiness probes.',
+    support: 'implemented',
+    aliases: ['grpcHealthPort'],
+  },
+  {
+    name: 'metrics-port',
+    kind: 'int',
+    default: '9090',
+    help: 'The Prometheus metrics port (GET /metrics).',
+    support: 'implemented',
+    aliases: ['metricsPort'],
+  },
+  {
+    name: 'secure-serving',
+    kind: 'bool',
+    default: 'true',
+    help: 'Serve ext_proc over TLS (self-signed certificate made at start unless --cert-path).',
+    support: 'implemented',
+  },
+  {
+    name: 'cert-path',
+    kind: 'string',
+    default: '',
+    help: 'Directory with tls.crt and tls.key for secure serving.',
+    support: 'implemented',
+  },
+  {
+    name: 'enable-cert-reload',
+    kind: 'bool',
+    default: 'false',
+    help: 'Reload the certificate when the files change.',
+    support: 'no-op',
+    note: 'the certificate is read once at start; restart to rotate',
+  },
+  {
+    name: 'health-checking',
+    kind: 'bool',
+    default: 'false',
+    help: 'Also serve grpc.health.v1 on the ext_proc port.',
+    support: 'implemented',
+  },
+  {
+    name: 'streaming',
+    kind: 'bool',
+    default: 'true',
+    help: 'Body mode when Envoy sends no protocol_config: true = FULL_DUPLEX_STREAMED, false = BUFFERED.',
+    support: 'ours',
+  },
+  {
+    name: 'max-request-body-bytes',
+    kind: 'int',
+    default: '67108864',
+    help: 'Largest request body accepted (413 above it); gRPC message limits follow.',
+    support: 'ours',
+  },
+  {
+    name: 'drain-timeout',
+    kind: 'duration',
+    default: '30s',
+    help: 'On SIGTERM, how long in-flight streams may run before the process exits.',
+    support: 'implemented',
+  },
+  // Pool selection and sources
+  {
+    name: 'pool-name',
+    kind: 'string',
+    default: '',
+    help: 'Name of the InferencePool this Endpoint Picker is associated with.',
+    support: 'implemented',
+    aliases: ['poolName'],
+  },
+  {
+    name: 'pool-namespace',
+    kind: 'string',
+    default: '',
+    help: 'Namespace of the InferencePool (default: $NAMESPACE, else "default").',
+    support: 'implemented',
+    aliases: ['poolNamespace'],
+  },
+  {
+    name: 'pool-group',
+    kind: 'string',
+    default: 'inference.networking.k8s.io',
+    help: 'API group of the InferencePool (inference.networking.x-k8s.io selects v1alpha2).',
+    support: 'implemented',
+  },
+  {
+    name: 'endpoint-selector',
+    kind: 'string',
+    default: '',
+    help: 'Standalone mode: label selector of the model-server pods (no InferencePool).',
+    support: 'implemented',
+  },
+  {
+    name: 'endpoint-target-ports',
+    kind: 'string',
+    default: '',
+    help: 'Standalone mode: comma-separated target ports of the selected pods.',
+    support: 'implemented',
+  },
+  {
+    name: 'resources-file',
+    kind: 'string',
+    default: '',
+    help: 'Multi-document YAML of InferencePool/InferenceModel/InferenceObjective/InferenceModelRewrite/Pod objects; watched.',
+    support: 'ours',
+  },
+  {
+    name: 'kubeconfig',
+    kind: 'string',
+    default: '',
+    help: 'Path to a kubeconfig.',
+    support: 'no-op',
+    note: 'the Kubernetes source is not built yet; use --resources-file',
+  },
+  {
+    name: 'kube-api-qps',
+    kind: 'float',
+    default: '5',
+    help: 'Kubernetes client QPS.',
+    support: 'no-op',
+    note: 'no Kubernetes client yet',
+  },
+  {
+    name: 'kube-api-burst',
+    kind: 'int',
+    default: '10',
+    help: 'Kubernetes client burst.',
+    support: 'no-op',
+    note: 'no Kubernetes client yet',
+  },
+  {
+    name: 'ha-enable-leader-election',
+    kind: 'bool',
+    default: 'false',
+    help: 'Leader election; health uses the HA service names (liveness/readiness).',
+    support: 'mapped',
+    note: 'health semantics as upstream; without a Lease this instance is always the leader',
+  },
+  // Scraping
+  {
+    name: 'refresh-metrics-interval',
+    kind: 'duration',
+    default: '50ms',
+    help: 'Interval between two scrapes of one model server.',
+    support: 'implemented',
+    aliases: ['refreshMetricsInterval'],
+  },
+  {
+    name: 'refresh-prometheus-metrics-interval',
+    kind: 'duration',
+    default: '5s',
+    help: 'Interval to refresh the inference_pool_* gauges.',
+    support: 'implemented',
+    aliases: ['refreshPrometheusMetricsInterval'],
+  },
+  {
+    name: 'metrics-staleness-threshold',
+    kind: 'duration',
+    default: '2s',
+    help: 'Pods whose last successful scrape is older are left out of the pool gauges.',
+    support: 'implemented',
+  },
+  {
+    name: 'total-queued-requests-metric',
+    kind: 'string',
+    default: 'vllm:num_requests_waiting',
+    help: 'Metric spec of the queued requests.',
+    support: 'implemented',
+    aliases: ['totalQueuedRequestsMetric'],
+  },
+  {
+    name: 'total-running-requests-metric',
+    kind: 'string',
+    default: 'vllm:num_requests_running',
+    help: 'Metric spec of the running requests.',
+    support: 'implemented',
+  },
+  {
+    name: 'kv-cache-usage-percentage-metric',
+    kind: 'string',
+    default: 'vllm:kv_cache_usage_perc',
+    help: 'Metric spec of the KV-cache usage (0..1); vLLM falls back to vllm:gpu_cache_usage_perc.',
+    support: 'implemented',
+    aliases: ['kvCacheUsagePercentageMetric'],
+  },
+  {
+    name: 'lora-info-metric',
+    kind: 'string',
+    default: 'vllm:lora_requests_info',
+    help: 'Metric spec of the LoRA info gauge ("" disables).',
+    support: 'implemented',
+    aliases: ['loraInfoMetric'],
+  },
+  {
+    name: 'cache-info-metric',
+    kind: 'string',
+    default: 'vllm:cache_config_info',
+    help: 'Metric spec of the cache config info gauge.',
+    support: 'implemented',
+  },
+  {
+    name: 'model-server-metrics-port',
+    kind: 'int',
+    default: '0',
+    help: "Port to scrape (0 = the endpoint's target port).",
+    support: 'implemented',
+  },
+  {
+    name: 'model-server-metrics-path',
+    kind: 'string',
+    default: '/metrics',
+    help: 'Path to scrape.',
+    support: 'implemented',
+  },
+  {
+    name: 'model-server-metrics-scheme',
+    kind: 'string',
+    default: 'http',
+    help: 'Scheme to scrape (http or https).',
+    support: 'implemented',
+  },
+  {
+    name: 'model-server-metrics-https-insecure-skip-verify',
+    kind: 'bool',
+    default: 'true',
+    help: 'With https, do not verify the model server certificate.',
+    support: 'implemented',
+  },
+  // Configuration and request handling
+  {
+    name: 'config-file',
+    kind: 'string',
+    default: '',
+    help: 'Path of an EndpointPickerConfig YAML.',
+    support: 'implemented',
+  },
+  {
+    name: 'config-text',
+    kind: 'string',
+    default: '',
+    help: 'An EndpointPickerConfig YAML given inline (exclusive with --config-file).',
+    support: 'implemented',
+  },
+  {
+    name: 'disable-endpoint-subset-filter',
+    kind: 'bool',
+    default: 'false',
+    help: 'Ignore the envoy.lb subset_hint metadata.',
+    support: 'implemented',
+  },
+  {
+    name: 'emit-endpoint-scores',
+    kind: 'bool',
+    default: 'false',
+    help: 'Add x-gateway-destination-endpoint-scores to the forwarded request.',
+    support: 'implemented',
+  },
+  {
+    name: 'destination-endpoint-hint-key',
+    kind: 'string',
+    default: 'x-gateway-destination-endpoint',
+    help: 'Destination header and metadata key.',
+    support: 'implemented',
+    aliases: ['destinationEndpointHintKey'],
+  },
+  {
+    name: 'destination-endpoint-hint-metadata-namespace',
+    kind: 'string',
+    default: 'envoy.lb',
+    help: 'Dynamic metadata namespace of the destination.',
+    support: 'implemented',
+    aliases: ['destinationEndpointHintMetadataNamespace'],
+  },
+  // Observability
+  {
+    name: 'v',
+    kind: 'int',
+    default: '2',
+    help: 'Log verbosity: <=2 info, 3-4 debug, >=5 trace.',
+    support: 'mapped',
+    note: 'logr V-levels mapped onto pino levels',
+  },
+  {
+    name: 'zap-log-level',
+    kind: 'string',
+    default: '',
+    help: 'debug, info, error, panic or an integer V-level; wins over -v.',
+    support: 'mapped',
+    note: 'mapped onto pino levels',
+  },
+  {
+    name: 'zap-devel',
+    kind: 'bool',
+    default: 'false',
+    help: 'Development logging: debug level unless a level is given.',
+    support: 'mapped',
+  },
+  {
+    name: 'zap-encoder',
+    kind: 'string',
+    default: 'json',
+    help: 'json or console.',
+    support: 'mapped',
+    note: 'logs are always pino JSON; "console" is accepted',
+  },
+  {
+    name: 'zap-stacktrace-level',
+    kind: 'string',
+    default: 'error',
+    help: 'info, error or panic.',
+    support: 'no-op',
+    note: 'pino logs the stack of every logged error',
+  },
+  {
+    name: 'zap-time-encoding',
+    kind: 'string',
+    default: 'epoch',
+    help: 'epoch, millis, nano, iso8601, rfc3339 or rfc3339nano.',
+    support: 'mapped',
+    note: 'mapped onto pino time formats',
+  },
+  {
+    name: 'tracing',
+    kind: 'bool',
+    default: 'true',
+    help: 'Emit OpenTelemetry traces.',
+    support: 'no-op',
+    note: 'no tracing exporter is built in',
+  },
+  {
+    name: 'enable-pprof',
+    kind: 'bool',
+    default: 'true',
+    help: 'Go pprof handlers on the metrics port.',
+    support: 'no-op',
+    note: 'Go-only; use node --inspect or --cpu-prof',
+  },
+  {
+    name: 'metrics-endpoint-auth',
+    kind: 'bool',
+    default: 'true',
+    help: 'Kubernetes authn/authz (TokenReview) on /metrics.',
+    support: 'no-op',
+    note: '/metrics is served without authentication; restrict it with a NetworkPolicy',
+  },
+];
+
+export const FLAG_BY_NAME: ReadonlyMap<string, FlagDef> = new Map(FLAGS.map((f) => [f.name, f]));
