@@ -84,7 +84,7 @@ export function inputPtr(): usize {
 /** Makes room for a page of `len` bytes (+ sentinel and SIMD slack). Returns 1, or 0 when memory cannot grow. */
 export function reserve(len: i32): i32 {
   if (len < 0) return 0;
-  const need: usize = inputBase() + <usize>len + 64;
+  const need: usize = inputBase() + <usize>len + 128; // sentinel + over-read slack (INPUT_SLACK)
   const have: usize = <usize>memory.size() << 16;
   if (need <= have) return 1;
   const pages = <i32>((need - have + 65535) >> 16);
@@ -142,13 +142,27 @@ function strOk(off: i32, len: i32): bool {
   return c == 32 || c == 9;
 }
 
-/** Position of the first '\n' at or after p (the host page always ends with a sentinel '\n'). */
+/**
+ * Position of the first '\n' at or after p (the host page always ends with a sentinel '\n'). Looks at 64 bytes per
+ * step (one any_true test), since model-server lines are mostly 60-200 bytes; may read up to 63 bytes past the
+ * sentinel (the host reserves that slack).
+ */
 @inline function findNewline(p: usize): usize {
   const nl = i8x16.splat(10);
   while (true) {
-    const m = i8x16.bitmask(i8x16.eq(v128.load(p), nl));
-    if (m != 0) return p + <usize>ctz<i32>(m);
-    p += 16;
+    const e0 = i8x16.eq(v128.load(p), nl);
+    const e1 = i8x16.eq(v128.load(p, 16), nl);
+    const e2 = i8x16.eq(v128.load(p, 32), nl);
+    const e3 = i8x16.eq(v128.load(p, 48), nl);
+    if (v128.any_true(v128.or(v128.or(e0, e1), v128.or(e2, e3)))) {
+      const m =
+        <u64>i8x16.bitmask(e0) |
+        (<u64>i8x16.bitmask(e1) << 16) |
+        (<u64>i8x16.bitmask(e2) << 32) |
+        (<u64>i8x16.bitmask(e3) << 48);
+      return p + <usize>ctz<u64>(m);
+    }
+    p += 64;
   }
 }
 
@@ -164,7 +178,7 @@ function matchGroups(p: usize, end: usize, forComment: bool): i32 {
     if ((head & load<u64>(gp + 24)) != load<u64>(gp + 16)) continue;
     const len = <usize>load<i32>(gp + 4);
     if (p + len > end) continue;
-    if (len > 8 && memory.compare(p, STR + <usize>load<i32>(gp), len) != 0) continue;
+    if (len > 8 && !eqBytes(p, STR + <usize>load<i32>(gp), len)) continue;
     const d = <u32>load<u8>(p + len);
     const delimOk = forComment
       ? isBlank(d) || d == 10 || d == 13
@@ -208,7 +222,25 @@ function escapedEquals(p: usize, e: usize, v: usize, vlen: usize): bool {
 }
 
 function bytesEqual(p: usize, len: usize, off: i32, slen: i32): bool {
-  return len == <usize>slen && memory.compare(p, STR + <usize>off, len) == 0;
+  return len == <usize>slen && eqBytes(p, STR + <usize>off, len);
+}
+
+/** Byte equality with unaligned 8-byte loads (AssemblyScript's memory.compare goes byte by byte when the two
+ * pointers are differently aligned, which is the usual case here). */
+@inline function eqBytes(a: usize, b: usize, len: usize): bool {
+  while (len >= 8) {
+    if (load<u64>(a) != load<u64>(b)) return false;
+    a += 8;
+    b += 8;
+    len -= 8;
+  }
+  while (len > 0) {
+    if (load<u8>(a) != load<u8>(b)) return false;
+    a++;
+    b++;
+    len--;
+  }
+  return true;
 }
 
 // ---- numbers ----
@@ -467,14 +499,46 @@ let errAt: usize = 0;
 @inline function isNameStart(c: u32): bool {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c == 95;
 }
-@inline function isNameChar(c: u32): bool {
-  return isNameStart(c) || (c >= 48 && c <= 57);
+
+/** First '"' or '\\' at or after p (16 bytes per step; the line always ends in '\n', so this may run past the line
+ * end, and the caller compares with it). */
+@inline function nextQuoteOrBackslash(p: usize): usize {
+  const quote = i8x16.splat(34);
+  const bslash = i8x16.splat(92);
+  const nl = i8x16.splat(10);
+  while (true) {
+    const v = v128.load(p);
+    const m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, quote), i8x16.eq(v, bslash)), i8x16.eq(v, nl)));
+    if (m != 0) return p + <usize>ctz<i32>(m);
+    p += 16;
+  }
+}
+
+/** First byte at or after p that is not [A-Za-z0-9_] (16 bytes per step). */
+@inline function skipNameChars(p: usize): usize {
+  const a = i8x16.splat(97);
+  const z = i8x16.splat(122);
+  const d0 = i8x16.splat(48);
+  const d9 = i8x16.splat(57);
+  const us = i8x16.splat(95);
+  const caseBit = i8x16.splat(32);
+  while (true) {
+    const v = v128.load(p);
+    const lower = v128.or(v, caseBit);
+    const alpha = v128.and(i8x16.ge_u(lower, a), i8x16.le_u(lower, z));
+    const digit = v128.and(i8x16.ge_u(v, d0), i8x16.le_u(v, d9));
+    const ok = v128.or(v128.or(alpha, digit), i8x16.eq(v, us));
+    const m = ~i8x16.bitmask(ok) & 0xffff;
+    if (m != 0) return p + <usize>ctz<i32>(m);
+    p += 16;
+  }
 }
 
 /** Check one parsed label against the spec labels of every slot in `sm`. */
 function noteLabel(sm: i32, np: usize, nlen: usize, vp: usize, ve: usize): void {
-  for (let s = 0; s < nslots; s++) {
-    if (!(sm & (1 << s))) continue;
+  while (sm != 0) {
+    const s = ctz<i32>(sm);
+    sm &= sm - 1;
     const sc = slotCfg(s);
     const nl = load<i32>(sc + 4);
     for (let i = 0; i < nl; i++) {
@@ -500,7 +564,8 @@ function noteLabel(sm: i32, np: usize, nlen: usize, vp: usize, ve: usize): void 
 /** Parse a sample line of a wanted family; p is just past the metric name. Updates the slots in `sm`. */
 function sampleLine(p: usize, lineEnd: usize, sm: i32, lineNo: i32, base: usize): void {
   errCode = 0;
-  for (let s = 0; s < nslots; s++) {
+  for (let bits = sm; bits != 0; bits &= bits - 1) {
+    const s = ctz<i32>(bits);
     store<i32>(MATCHED + <usize>s * 4, 0);
     store<i32>(NONEMPTY + <usize>s * 4, 0);
     for (let k = 0; k < MAX_CAPTURES; k++) store<i32>(CAPS + (<usize>s * <usize>MAX_CAPTURES + <usize>k) * 8, -1);
@@ -518,8 +583,7 @@ function sampleLine(p: usize, lineEnd: usize, sm: i32, lineNo: i32, base: usize)
       if (c == 125) break;
       const np = p;
       if (!isNameStart(c)) return fail(E_LABEL_NAME, p);
-      p++;
-      while (p < lineEnd && isNameChar(<u32>load<u8>(p))) p++;
+      p = skipNameChars(p + 1); // stops at lineEnd at the latest ('\r' or '\n' there)
       const nlen = p - np;
       while (p < lineEnd && isBlank(<u32>load<u8>(p))) p++;
       if (p >= lineEnd || load<u8>(p) != 61) return fail(E_EXPECTED_EQ, p);
@@ -529,15 +593,13 @@ function sampleLine(p: usize, lineEnd: usize, sm: i32, lineNo: i32, base: usize)
       p++;
       const vp = p;
       while (true) {
-        if (p >= lineEnd) return fail(E_UNTERMINATED, p);
-        c = <u32>load<u8>(p);
-        if (c == 34) break;
-        if (c == 92) {
-          p++;
-          if (p >= lineEnd) return fail(E_UNTERMINATED, p);
-          const n = <u32>load<u8>(p);
-          if (n != 92 && n != 34 && n != 110) return fail(E_ESCAPE, p - 1);
-        }
+        p = nextQuoteOrBackslash(p);
+        if (p >= lineEnd) return fail(E_UNTERMINATED, lineEnd);
+        if (load<u8>(p) == 34) break;
+        p++;
+        if (p >= lineEnd) return fail(E_UNTERMINATED, lineEnd);
+        const n = <u32>load<u8>(p);
+        if (n != 92 && n != 34 && n != 110) return fail(E_ESCAPE, p - 1);
         p++;
       }
       noteLabel(sm, np, nlen, vp, p);
@@ -574,8 +636,8 @@ function sampleLine(p: usize, lineEnd: usize, sm: i32, lineNo: i32, base: usize)
     if (p < lineEnd && load<u8>(p) != 35) return fail(E_TRAILING, p);
   }
   // A valid sample: apply each slot's selection rule.
-  for (let s = 0; s < nslots; s++) {
-    if (!(sm & (1 << s))) continue;
+  for (let bits = sm; bits != 0; bits &= bits - 1) {
+    const s = ctz<i32>(bits);
     const o = slotOut(s);
     if (load<i32>(o + O_ERR) != 0) continue;
     const sc = slotCfg(s);
@@ -639,7 +701,8 @@ export function parse(len: i32): i32 {
   store<u8>(end, 10); // sentinel: every line ends with '\n'
   for (let s = 0; s < nslots; s++) {
     const o = slotOut(s);
-    memory.fill(o, 0, OUT_BYTES);
+    // plain stores: V8 runs memory.fill out of line, which costs more than these 12
+    for (let k: usize = 0; k < OUT_BYTES; k += 8) store<u64>(o + k, 0);
     store<i64>(o + O_TS, -1);
   }
   let p = base;
@@ -660,7 +723,8 @@ export function parse(len: i32): i32 {
       p = nl + 1;
       continue;
     }
-    const gm = ngroups == 0 ? 0 : matchGroups(p, end, false);
+    // one table lookup rejects almost every line of an unwanted family
+    const gm = load<i32>(PREFIX_TABLE + prefixHash(load<u64>(p))) == 0 ? 0 : matchGroups(p, end, false);
     if (gm == 0) {
       p = findNewline(p) + 1;
       continue;

@@ -36,14 +36,19 @@ export function goAtoi(s: string): { value: number } | { error: string } {
   return { value: Number(big) };
 }
 
-function adapterList(csv: string | undefined): string[] {
-  if (!csv) return [];
-  const seen = new Set<string>();
-  for (const part of csv.split(',')) {
-    const name = part.trim();
-    if (name !== '') seen.add(name);
+/** Comma-separated adapter names: trimmed, empties dropped, duplicates dropped, first-seen order. */
+export function adapterList(csv: string | undefined): string[] {
+  const out: string[] = [];
+  if (!csv) return out;
+  let start = 0;
+  while (start <= csv.length) {
+    let end = csv.indexOf(',', start);
+    if (end < 0) end = csv.length;
+    const name = csv.slice(start, end).trim();
+    if (name !== '' && !out.includes(name)) out.push(name);
+    start = end + 1;
   }
-  return [...seen];
+  return out;
 }
 
 export function assemble(plan: ExtractionPlan, results: SlotResult[]): EndpointMetrics {

@@ -11,7 +11,7 @@ export const STR_BYTES = 8192;
 export const OUT_BYTES = 96;
 export const MAX_CAPTURES = 3;
 /** Bytes the page area needs beyond the page: sentinel newline + SIMD over-read. */
-export const INPUT_SLACK = 64;
+export const INPUT_SLACK = 128;
 
 export const MODE_LATEST = 0;
 export const MODE_LORA = 1;
