@@ -9,6 +9,8 @@
 
 export const MAX_SCORERS: i32 = 16;
 export const LEGACY_NODES: i32 = 12;
+/** endpoints x LRU entries: 64 Mi nodes = 1.25 GiB of nodes + 256 MiB of buckets at most. */
+export const MAX_PREFIX_NODES: i64 = 1 << 26;
 
 // dimensions
 export let capE: i32 = 0; // endpoint slots
@@ -140,6 +142,9 @@ export function reserve(e: i32, a: i32, c: i32, inBytes: i32, blocks: i32): i32 
   const C2 = first ? c : capC; // the LRU capacity is fixed by the config
   const In2 = max(inBytes, capIn);
   const B2 = max(blocks, capBlocks);
+  // keep every size well inside 32-bit offsets and the 4 GiB memory limit (checked before any arithmetic in usize)
+  if (<i64>E2 * <i64>max(C2, 1) > MAX_PREFIX_NODES || E2 > (1 << 20) || A2 > (1 << 16) || In2 > (1 << 28)) return -1;
+  if (<i64>E2 * <i64>A2 > (1 << 24) || <i64>B2 > (1 << 24)) return -1;
   const nb = C2 > 0 ? nextPow2(<i64>E2 * <i64>C2) : 1;
   const NB2 = max(nb, nBuckets);
   plan(E2, A2, C2, In2, B2, NB2);

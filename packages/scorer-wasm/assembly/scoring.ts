@@ -133,6 +133,30 @@ function topK(values: usize, n: i32, k: i32, order: usize): void {
 /** Writes the picked slots to pPicked; returns how many. */
 export function pick(n: i32): i32 {
   const k = min(maxPicks, n);
+  if (pickerKind == 0 && k == 1) {
+    // One pick: the best score, ties broken uniformly with one draw (only when there is a tie). Same
+    // distribution as upstream's shuffle + stable sort, without n draws.
+    let best = -Infinity;
+    let ties = 0;
+    for (let i = 0; i < n; i++) {
+      const v = load<f64>(pTotal + (<usize>i << 3));
+      if (v > best) {
+        best = v;
+        ties = 1;
+      } else if (v == best) ties++;
+    }
+    let want = ties > 1 ? <i32>Math.floor(nextF64() * <f64>ties) : 0;
+    for (let i = 0; i < n; i++) {
+      if (load<f64>(pTotal + (<usize>i << 3)) == best) {
+        if (want == 0) {
+          store<i32>(pPicked, load<i32>(pCand + (<usize>i << 2)));
+          break;
+        }
+        want--;
+      }
+    }
+    return 1;
+  }
   if (pickerKind == 0) {
     shuffle(n);
     topK(pTotal, n, k, pOrder);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { SchedulerCapacityError } from './errors.js';
 import { Scheduler } from './scheduler.js';
 import { configOf, metrics } from './test-helpers.js';
 import type { ScheduleRequest } from './types.js';
@@ -71,6 +72,14 @@ describe('growth and churn', () => {
     assert.equal(s.memoryInfo().memoryBytes, mem);
     // entries never exceed endpoints x capacity, and removal returned them
     assert.ok(s.stats().prefixIndexEntries <= 32 * 64);
+  });
+
+  test('a capacity beyond the 32-bit memory budget is refused with SchedulerCapacityError, not a wrap-around', () => {
+    const cfg = configOf(
+      '- type: prefix-cache-scorer\n  parameters: {lruCapacityPerServer: 10000000}',
+      '  - pluginRef: prefix-cache-scorer',
+    );
+    assert.throws(() => Scheduler.create(cfg, { initialCapacity: 500 }), SchedulerCapacityError);
   });
 
   test('prefix memory is sized from capacity: <= 1 MB per endpoint at the default LRU capacity', () => {

@@ -307,6 +307,22 @@ describe('validation errors name the bad field', () => {
     );
   });
 
+  test('non-object documents and alias bombs are ConfigErrors', () => {
+    assert.throws(
+      () => parseEndpointPickerConfig('- a\n- b\n', { env: {} }),
+      (e) => e instanceof ConfigError && /\(root\)/.test(e.message),
+    );
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const cur = String.fromCharCode(97 + i);
+      bomb.push(
+        `${cur}: &${cur} [*${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}, *${prev}]`,
+      );
+    }
+    assert.throws(() => parseEndpointPickerConfig(`${HEAD}${bomb.join('\n')}\n`, { env: {} }), ConfigError);
+  });
+
   test('several problems are reported together', () => {
     const e = configError('plugins:\n- type: nope\n- type: queue-scorer\n  parameters: {x: 1}\n');
     assert.equal(e.issues.length, 2);

@@ -338,7 +338,14 @@ export function parseEndpointPickerConfig(yamlText: string, opts: ParseOptions =
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => `yaml (line ${e.linePos?.[0]?.line ?? '?'}): ${e.message}`));
   }
-  const parsed = fileSchema.safeParse(doc.toJS());
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // e.g. an alias bomb ("Excessive alias count")
+    throw new ConfigError([`yaml: ${(e as Error).message}`]);
+  }
+  const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(zodIssues('', parsed.error));
   return compile(parsed.data, env);
 }

@@ -232,6 +232,12 @@ export class ReferenceScheduler {
   /** Candidate positions picked, primary first. */
   private pick(totals: number[], type: string, max: number): number[] {
     const n = Math.min(Math.max(1, max), totals.length);
+    if (type === 'max-score-picker' && n === 1) {
+      // one pick: uniform among the best (one draw, only on a tie) -- same distribution as shuffle + sort
+      const best = Math.max(...totals);
+      const ties = totals.flatMap((t, i) => (t === best ? [i] : []));
+      return [ties.length > 1 ? ties[Math.floor(this.rng.next() * ties.length)]! : ties[0]!];
+    }
     if (type === 'max-score-picker') {
       return this.shuffled(totals.length)
         .sort((a, b) => totals[b]! - totals[a]!)
