@@ -1,10 +1,13 @@
 // Child process of cpu-cost.mjs: runs the simulated cluster alone, so its CPU time is measured apart from the load
 // generator's. Commands arrive over IPC.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startSimCluster } from '../dist/index.js';
 
 const opts = JSON.parse(process.argv[2]);
 const cluster = await startSimCluster(opts);
 let mark = null;
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 
 function totals() {
   let tokens = 0;
@@ -21,6 +24,9 @@ function totals() {
 
 process.on('message', async (msg) => {
   if (msg.cmd === 'start') {
+    // Lag is reported per measured window.
+    for (const p of cluster.pods) p.engine.maxLagMs = 0;
+    loopDelay.reset();
     mark = { cpu: process.cpuUsage(), t: performance.now(), ...totals() };
     process.send({ ok: true });
   } else if (msg.cmd === 'stop') {
@@ -32,6 +38,8 @@ process.on('message', async (msg) => {
       tokens: now.tokens - mark.tokens,
       finished: now.finished - mark.finished,
       maxLagMs: now.maxLagMs,
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      loopDelayMaxMs: loopDelay.max / 1e6,
     });
   } else if (msg.cmd === 'exit') {
     await cluster.close();

@@ -169,7 +169,7 @@ describe('OpenAI endpoints over loopback', () => {
       body: JSON.stringify({
         model: MODEL,
         prompt: 'go on',
-        max_tokens: 2000,
+        max_tokens: 20000,
         ignore_eos: true,
         stream: true,
       }),
