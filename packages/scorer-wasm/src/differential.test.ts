@@ -80,6 +80,7 @@ function buildConfig(c: ArbOf<ReturnType<typeof configArb>>, legacyAllowed: bool
       headroom: c.headroom,
     },
     dataLayer: {},
+    featureGates: [],
   };
 }
 

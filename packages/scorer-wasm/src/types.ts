@@ -84,7 +84,11 @@ export interface EndpointPickerConfig {
   dataLayer: {
     metricsDataSource?: MetricsDataSourceConfig;
     coreMetricsExtractor?: CoreMetricsExtractorConfig;
+    /** `dataLayer.injectDefaults` as written (later upstream: false opts out of the default source/extractor). */
+    injectDefaults?: boolean;
   };
+  /** `featureGates` as written; none of them changes scheduling here (the EPP may log or honour them). */
+  featureGates: string[];
 }
 
 export interface EndpointHandle {

@@ -148,6 +148,15 @@ dataLayer:
     });
   });
 
+  test('featureGates and dataLayer.injectDefaults are accepted and returned', () => {
+    const cfg = parse(
+      'featureGates: [dataLayer]\nplugins:\n- type: queue-scorer\ndataLayer: {injectDefaults: false}\n',
+    );
+    assert.deepEqual(cfg.featureGates, ['dataLayer']);
+    assert.equal(cfg.dataLayer.injectDefaults, false);
+    assert.deepEqual(parse('plugins: []\n').featureGates, []);
+  });
+
   test('saturation detectors: v1 and utilization selectable; SD_* env knobs with upstream fallbacks', () => {
     const env = {
       SD_QUEUE_DEPTH_THRESHOLD: '9',

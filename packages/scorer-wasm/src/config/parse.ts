@@ -283,7 +283,13 @@ function compile(file: ConfigFile, env: Env): EndpointPickerConfig {
     };
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  return { profile, prefixCache: prefix, saturationDetector, dataLayer };
+  return {
+    profile,
+    prefixCache: prefix,
+    saturationDetector,
+    dataLayer,
+    featureGates: file.featureGates ?? [],
+  };
 }
 
 function compileDataLayer(
@@ -306,6 +312,7 @@ function compileDataLayer(
     });
   });
   const out: EndpointPickerConfig['dataLayer'] = {};
+  if (file.dataLayer?.injectDefaults !== undefined) out.injectDefaults = file.dataLayer.injectDefaults;
   const sources = ofRole(plugins, 'data-source');
   const extractors = ofRole(plugins, 'extractor');
   if (sources.length > 1) issues.push('plugins: at most one metrics-data-source');

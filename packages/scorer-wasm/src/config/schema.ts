@@ -28,6 +28,7 @@ export const fileSchema = z.strictObject({
       }),
     )
     .default([]),
+  featureGates: z.array(z.string()).nullish(),
   saturationDetector: z.strictObject({ pluginRef }).optional(),
   dataLayer: z
     .strictObject({
@@ -39,6 +40,7 @@ export const fileSchema = z.strictObject({
           }),
         )
         .default([]),
+      injectDefaults: z.boolean().optional(),
     })
     .optional(),
 });
