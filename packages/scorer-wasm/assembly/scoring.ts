@@ -173,12 +173,16 @@ export function pick(n: i32): i32 {
     }
     return k;
   }
-  // A-Res: key = U^(1/score), 0 for score <= 0
+  // A-Res: key = U^(1/score); score <= 0 gets key 0 without a draw (as upstream)
   for (let i = 0; i < n; i++) {
-    let u = nextF64();
-    if (u == 0) u = 1e-10;
     const s = load<f64>(pTotal + (<usize>i << 3));
-    store<f64>(pKeys + (<usize>i << 3), s > 0 ? Math.pow(u, 1.0 / s) : 0.0);
+    let key: f64 = 0;
+    if (s > 0) {
+      let u = nextF64();
+      if (u == 0) u = 1e-10;
+      key = Math.pow(u, 1.0 / s);
+    }
+    store<f64>(pKeys + (<usize>i << 3), key);
   }
   topK(pKeys, n, k, 0);
   return k;

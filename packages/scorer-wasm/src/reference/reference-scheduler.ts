@@ -246,9 +246,10 @@ export class ReferenceScheduler {
     if (type === 'random-picker' || !totals.some((t) => t > 0))
       return this.shuffled(totals.length).slice(0, n);
     const keys = totals.map((s) => {
+      if (s <= 0) return 0;
       let u = this.rng.next();
       if (u === 0) u = 1e-10;
-      return s > 0 ? u ** (1 / s) : 0;
+      return u ** (1 / s);
     });
     return keys
       .map((_, i) => i)
