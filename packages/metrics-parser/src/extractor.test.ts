@@ -266,3 +266,27 @@ describe('bad input', () => {
     assert.equal(waiting('a b').extract('a b 1\na 2\n').errors[0]?.code, 'FamilyNotFound');
   });
 });
+
+describe('extractChunks', () => {
+  test('a page split anywhere gives the same result as the whole page', () => {
+    const cfg = engineConfig('vllm');
+    const ex = new MetricsExtractor(cfg);
+    const page = new TextEncoder().encode(
+      'vllm:num_requests_waiting{model_name="m"} 3\nvllm:kv_cache_usage_perc 0.5\nvllm:lora_requests_info{max_lora="2",running_lora_adapters="a",waiting_lora_adapters=""} 9\n',
+    );
+    const whole = ex.extract(page);
+    for (let cut = 0; cut <= page.length; cut += 7) {
+      const cut2 = Math.min(page.length, cut + 13);
+      assert.deepEqual(
+        ex.extractChunks([page.subarray(0, cut), page.subarray(cut, cut2), page.subarray(cut2)]),
+        whole,
+      );
+    }
+    assert.deepEqual(ex.extractChunks([]), ex.extract(new Uint8Array(0)));
+  });
+
+  test('the cap applies to the total length', () => {
+    const ex = new MetricsExtractor({ ...only('waitingQueue', 'q'), maxPageBytes: 10 });
+    assert.equal(ex.extractChunks([new Uint8Array(6), new Uint8Array(6)]).errors[0]?.code, 'PageTooLarge');
+  });
+});

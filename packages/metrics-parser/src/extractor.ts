@@ -19,9 +19,24 @@ export class MetricsExtractor {
   /** Extract the configured metrics from one /metrics page (UTF-8 bytes). Never throws for bad page bytes. */
   extract(page: Uint8Array): EndpointMetrics {
     if (page.length > this.plan.maxPageBytes) return pageTooLarge(page.length, this.plan.maxPageBytes);
+    return this.run(page.length, () => this.scanner.scan(page));
+  }
+
+  /**
+   * The same for a page received in chunks (e.g. the HTTP body's Buffers): the chunks are copied straight into
+   * WASM memory, so the caller needs no Buffer.concat. The cap applies to the total length.
+   */
+  extractChunks(chunks: readonly Uint8Array[]): EndpointMetrics {
+    let total = 0;
+    for (const c of chunks) total += c.length;
+    if (total > this.plan.maxPageBytes) return pageTooLarge(total, this.plan.maxPageBytes);
+    return this.run(total, () => this.scanner.scanChunks(chunks, total));
+  }
+
+  private run(length: number, scan: () => ReturnType<WasmScanner['scan']>): EndpointMetrics {
     try {
-      const results = this.scanner.scan(page);
-      if (results === 'no-memory') return pageTooLarge(page.length, this.scanner.memoryBytes());
+      const results = scan();
+      if (results === 'no-memory') return pageTooLarge(length, this.scanner.memoryBytes());
       return assemble(this.plan, results);
     } catch (e) {
       if (!(e instanceof WasmTrap || e instanceof WebAssembly.RuntimeError)) throw e;

@@ -157,7 +157,22 @@ export class WasmScanner {
   /** Copies the page in (growing memory only for a page larger than any before) and scans it: one WASM call. */
   scan(page: Uint8Array): SlotResult[] | 'no-memory' {
     if (!this.load(page)) return 'no-memory';
-    this.ex.parse(page.length);
+    return this.parseLoaded(page.length);
+  }
+
+  /** Same for a page that arrived in pieces (HTTP body chunks): each is copied straight into WASM memory. */
+  scanChunks(chunks: readonly Uint8Array[], total: number): SlotResult[] | 'no-memory' {
+    if (!this.ensure(total)) return 'no-memory';
+    let at = this.inputBase;
+    for (const c of chunks) {
+      this.u8.set(c, at);
+      at += c.length;
+    }
+    return this.parseLoaded(total);
+  }
+
+  private parseLoaded(len: number): SlotResult[] {
+    this.ex.parse(len);
     if (this.ex.memory.buffer !== this.buffer) this.refreshViews();
     return this.slots.map((slot, i) => this.readSlot(slot, i));
   }
@@ -174,11 +189,16 @@ export class WasmScanner {
   }
 
   private load(page: Uint8Array): boolean {
-    if (this.inputBase + page.length + INPUT_SLACK > this.buffer.byteLength) {
-      if (this.ex.reserve(page.length) !== 1) return false;
+    if (!this.ensure(page.length)) return false;
+    this.u8.set(page, this.inputBase);
+    return true;
+  }
+
+  private ensure(len: number): boolean {
+    if (this.inputBase + len + INPUT_SLACK > this.buffer.byteLength) {
+      if (this.ex.reserve(len) !== 1) return false;
       this.refreshViews();
     }
-    this.u8.set(page, this.inputBase);
     return true;
   }
 
