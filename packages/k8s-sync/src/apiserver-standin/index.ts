@@ -3,6 +3,7 @@
 export * from '../informers/resource-types.js';
 export type { KubeObject, ObjectMeta, StoreEvent } from './object-store.js';
 export { ObjectStore, StoreError } from './object-store.js';
+export { type AccessRequest, allows, type Grant, type PolicyRule } from './rbac.js';
 export type { RecordedRequest, StandinOptions, Verb } from './server.js';
 export { KubeApiStandin } from './server.js';
 export { statusBody } from './status.js';

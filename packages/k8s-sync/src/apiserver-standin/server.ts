@@ -15,6 +15,7 @@ import {
 import { LabelSelectorError, parseLabelSelector } from '../reconcile/label-selector.js';
 import { FieldSelectorError, parseFieldSelector } from './field-selector.js';
 import { type KubeObject, ObjectStore, StoreError } from './object-store.js';
+import { allows, type Grant } from './rbac.js';
 import { STATUS_CODE, type StatusReason, statusBody } from './status.js';
 import { WatchStream } from './watch-stream.js';
 
@@ -66,6 +67,7 @@ export class KubeApiStandin {
   private unsubscribe: (() => void) | undefined;
   private bookmarkTimer: NodeJS.Timeout | undefined;
   private readonly holds = new Set<RequestHold>();
+  private rbac: Grant[] | undefined;
 
   constructor(private readonly opts: StandinOptions = {}) {
     this.store = new ObjectStore(opts.maxLogEvents !== undefined ? { maxLogEvents: opts.maxLogEvents } : {});
@@ -207,6 +209,11 @@ export class KubeApiStandin {
     this.forbidden.delete(resourceKey(rt));
   }
 
+  /** Enforces these Roles/ClusterRoles on every request (403 otherwise); undefined turns RBAC off again. */
+  enforceRbac(grants: Grant[] | undefined): void {
+    this.rbac = grants;
+  }
+
   /** Compacts the event log: any watch that resumes from an older version gets 410 Gone. */
   compact(): void {
     this.store.compact();
@@ -334,7 +341,16 @@ export class KubeApiStandin {
       return;
     }
     const denied = this.forbidden.get(p.resource);
-    if (denied === 'all' || denied?.has(verb)) {
+    const rbacDenied =
+      this.rbac !== undefined &&
+      !allows(this.rbac, {
+        verb,
+        group: rt.group,
+        resource: rt.plural,
+        ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
+        ...(p.name !== undefined ? { name: p.name } : {}),
+      });
+    if (rbacDenied || denied === 'all' || denied?.has(verb)) {
       const where =
         p.namespace !== undefined ? ` in the namespace "${p.namespace}"` : ' at the cluster scope';
       this.fail(
