@@ -157,6 +157,8 @@ describe('EPP end to end (CLI, resources file, loopback pods)', { timeout: 120_0
       '--refresh-metrics-interval=50ms',
       `--config-text=${CONFIG}`,
       `--max-request-body-bytes=${MAX_BODY}`,
+      '--emit-endpoint-scores',
+      '-v=4',
     ]);
     await epp.client.waitForReady(10_000);
     await waitFor(
@@ -178,12 +180,33 @@ describe('EPP end to end (CLI, resources file, loopback pods)', { timeout: 120_0
     b.set({ waiting: 3, kv: 0.5 });
     c.set({ waiting: 9, kv: 0.9 });
     await until(`${a.address},${b.address}`);
-    const r = await route();
-    assert.deepEqual(r.dynamicMetadata['envoy.lb'], {
-      'x-gateway-destination-endpoint': `${a.address},${b.address}`,
-    });
+    const r = await route({ 'x-request-id': 'e2e-decision-1' });
+    const lb = r.dynamicMetadata['envoy.lb'] as Record<string, unknown>;
+    assert.equal(lb['x-gateway-destination-endpoint'], `${a.address},${b.address}`);
     assert.equal(r.clearRouteCache, true);
     assert.equal(r.request.body.toString(), completion());
+    // --emit-endpoint-scores: every candidate scored by the real scheduler, best first in the destination.
+    const scores = JSON.parse(r.request.header('x-gateway-destination-endpoint-scores') ?? '{}') as Record<
+      string,
+      number
+    >;
+    assert.deepEqual(Object.keys(scores).sort(), [a.address, b.address, c.address].sort());
+    assert.ok((scores[a.address] as number) > (scores[b.address] as number));
+    assert.ok((scores[b.address] as number) > (scores[c.address] as number));
+    assert.deepEqual(lb['x-gateway-destination-endpoint-scores'], scores);
+    // -v=4: the decision is logged with the request id and each candidate's per-scorer scores.
+    const decision = await waitFor(
+      'the decision log',
+      async () => epp.logs().find((l) => l.requestId === 'e2e-decision-1' && l.msg === 'scheduling decision'),
+      (l) => l !== undefined,
+    );
+    const perScorer = (
+      decision?.scores as Array<{ address: string; perScorer: Record<string, number> }>
+    ).find((s) => s.address === c.address)?.perScorer;
+    assert.ok(
+      perScorer && 'queue-scorer' in perScorer && 'lora-affinity-scorer' in perScorer,
+      JSON.stringify(perScorer),
+    );
     b.set({ waiting: 0, kv: 0.05 });
     a.set({ waiting: 5, kv: 0.5 });
     await until(`${b.address},${a.address}`);
