@@ -159,6 +159,19 @@ export function assemble(plan: ExtractionPlan, results: SlotResult[]): EndpointM
   return out;
 }
 
+/** WASM memory could not grow to hold the page (only below a maxPageBytes the host cannot back). */
+export function pageDoesNotFit(bytes: number): EndpointMetrics {
+  return {
+    errors: [
+      {
+        metric: 'page',
+        code: ErrorCodes.PageTooLarge,
+        message: `metrics page of ${bytes} bytes does not fit in the parser's memory`,
+      },
+    ],
+  };
+}
+
 export function pageTooLarge(bytes: number, max: number): EndpointMetrics {
   return {
     errors: [

@@ -290,3 +290,19 @@ describe('extractChunks', () => {
     assert.equal(ex.extractChunks([new Uint8Array(6), new Uint8Array(6)]).errors[0]?.code, 'PageTooLarge');
   });
 });
+
+describe('trap recovery', () => {
+  test('a trapped instance is replaced and the page reports InternalError', () => {
+    const ex = new MetricsExtractor(only('waitingQueue', 'q'));
+    // Simulate a trap inside the scanner (the real module has no trapping path to reach from a page).
+    const internals = ex as unknown as { scanner: { scan: () => never } };
+    internals.scanner.scan = () => {
+      throw new WebAssembly.RuntimeError('unreachable');
+    };
+    const r = ex.extract(new TextEncoder().encode('q 1\n'));
+    assert.deepEqual(r.errors, [
+      { metric: 'page', code: 'InternalError', message: 'metrics parser trapped: unreachable' },
+    ]);
+    assert.equal(ex.extract(new TextEncoder().encode('q 2\n')).waitingQueueSize, 2);
+  });
+});

@@ -1,5 +1,5 @@
 // MetricsExtractor: the public face of the WASM page scanner.
-import { assemble, pageTooLarge } from './assemble.js';
+import { assemble, pageDoesNotFit, pageTooLarge } from './assemble.js';
 import { ErrorCodes } from './errors.js';
 import { buildPlan, type ExtractionPlan } from './plan.js';
 import type { EndpointMetrics, ExtractorConfig } from './types.js';
@@ -36,7 +36,7 @@ export class MetricsExtractor {
   private run(length: number, scan: () => ReturnType<WasmScanner['scan']>): EndpointMetrics {
     try {
       const results = scan();
-      if (results === 'no-memory') return pageTooLarge(length, this.scanner.memoryBytes());
+      if (results === 'no-memory') return pageDoesNotFit(length);
       return assemble(this.plan, results);
     } catch (e) {
       if (!(e instanceof WasmTrap || e instanceof WebAssembly.RuntimeError)) throw e;
