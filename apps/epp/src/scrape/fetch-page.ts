@@ -45,8 +45,16 @@ export class PageFetcher {
     }
   }
 
-  /** Resolves with the body of a 200 response; rejects with ScrapeError otherwise. */
-  fetch(host: string, port: number, path: string, signal?: AbortSignal): Promise<Buffer> {
+  /**
+   * Resolves with the body of a 200 response; rejects with ScrapeError otherwise. `handle.cancel` is set for the
+   * duration of the request (a plain callback rather than an AbortSignal: no per-scrape allocation of one).
+   */
+  fetch(
+    host: string,
+    port: number,
+    path: string,
+    handle?: { cancel: (() => void) | undefined },
+  ): Promise<Buffer> {
     const { timeoutMs, maxBytes } = this.opts;
     return new Promise<Buffer>((resolve, reject) => {
       let settled = false;
@@ -54,13 +62,12 @@ export class PageFetcher {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        if (handle) handle.cancel = undefined;
         if (err) {
           req.destroy();
           reject(err);
         } else resolve(body!);
       };
-      const onAbort = () => finish(new ScrapeError('aborted', 'scrape aborted'));
       const req = this.request(
         {
           host: host.startsWith('[') ? host.slice(1, -1) : host,
@@ -92,7 +99,9 @@ export class PageFetcher {
             finish(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)),
           );
           res.on('error', (e) => finish(new ScrapeError('network', e.message)));
-          res.on('aborted', () => finish(new ScrapeError('network', 'response aborted')));
+          res.on('close', () => {
+            if (!res.complete) finish(new ScrapeError('network', 'connection closed mid-response'));
+          });
         },
       );
       const timer = setTimeout(
@@ -100,8 +109,7 @@ export class PageFetcher {
         timeoutMs,
       );
       req.on('error', (e) => finish(new ScrapeError('network', e.message)));
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
+      if (handle) handle.cancel = () => finish(new ScrapeError('aborted', 'scrape aborted'));
       req.end();
     });
   }

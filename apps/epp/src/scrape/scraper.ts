@@ -49,7 +49,8 @@ function foundAny(m: EndpointMetrics): boolean {
 class ScrapeLoop {
   readonly stats: LoopStats;
   private timer: NodeJS.Timeout | undefined;
-  private inflight: AbortController | undefined;
+  /** Cancels the request in flight (set by the fetcher while one is). */
+  private readonly inflight: { cancel: (() => void) | undefined } = { cancel: undefined };
   private stopped = false;
   private readonly port: number;
   private lastPartialKey = '';
@@ -78,7 +79,7 @@ class ScrapeLoop {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.inflight?.abort();
+    this.inflight.cancel?.();
   }
 
   private async tick(): Promise<void> {
@@ -86,10 +87,8 @@ class ScrapeLoop {
     if (this.stopped) return;
     const now = this.o.now ?? Date.now;
     const started = now();
-    const ac = new AbortController();
-    this.inflight = ac;
     try {
-      const page = await this.o.fetcher.fetch(this.endpoint.ip, this.port, this.o.path, ac.signal);
+      const page = await this.o.fetcher.fetch(this.endpoint.ip, this.port, this.o.path, this.inflight);
       if (this.stopped) return;
       const m = this.o.engines.extractor(this.stats.engine).extract(page);
       this.apply(m, now());
@@ -97,7 +96,6 @@ class ScrapeLoop {
       if (this.stopped) return;
       this.fail(err instanceof ScrapeError ? err.message : `unexpected: ${(err as Error).message}`);
     } finally {
-      this.inflight = undefined;
       if (!this.stopped) {
         const wait = Math.max(0, this.o.intervalMs - (now() - started));
         this.timer = setTimeout(() => this.tick(), wait);
