@@ -1,7 +1,8 @@
 // Prometheus metrics with the upstream names (GAIE v1.5 / IPP `pkg/metrics`), on their own registry so several
 // BBR instances can live in one process (tests), served on --metrics-port at /metrics.
 import { createServer, type Server } from 'node:http';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { FastHistogram } from './fast-histogram.js';
 
 export class BbrMetrics {
   readonly registry = new Registry();
@@ -22,13 +23,13 @@ export class BbrMetrics {
     labelNames: ['field'] as const,
     registers: [this.registry],
   });
-  readonly pluginDuration = new Histogram({
-    name: 'bbr_plugin_duration_seconds',
-    help: 'Time spent in each BBR plugin per request.',
-    labelNames: ['extension_point', 'plugin_type', 'plugin_name'] as const,
-    buckets: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
-    registers: [this.registry],
-  });
+  readonly pluginDuration = new FastHistogram(
+    'bbr_plugin_duration_seconds',
+    'Time spent in each BBR plugin per request.',
+    ['extension_point', 'plugin_type', 'plugin_name'] as const,
+    [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
+    this.registry,
+  );
   readonly info = new Gauge({
     name: 'bbr_info',
     help: 'General information about the running BBR build.',

@@ -35,7 +35,11 @@ export class BbrProcessor implements StreamProcessor {
 
   constructor(private readonly deps: BbrProcessorDeps) {
     this.timers = deps.plugins.map((p) =>
-      deps.metrics.pluginDuration.labels(EXTENSION_POINT, p.type, p.name),
+      deps.metrics.pluginDuration.labels({
+        extension_point: EXTENSION_POINT,
+        plugin_type: p.type,
+        plugin_name: p.name,
+      }),
     );
   }
 
@@ -58,9 +62,9 @@ export class BbrProcessor implements StreamProcessor {
     const msg = new RequestMessage(ctx.requestHeaders, scanned.fields);
     const { plugins } = this.deps;
     for (let i = 0; i < plugins.length; i++) {
-      const t0 = process.hrtime.bigint();
+      const t0 = performance.now();
       plugins[i]!.processRequest(msg);
-      this.timers[i]!.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+      this.timers[i]!.observe((performance.now() - t0) / 1000);
     }
     this.deps.metrics.success.inc();
     const setHeaders = msg.setHeaders();

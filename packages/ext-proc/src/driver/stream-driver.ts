@@ -31,6 +31,7 @@ type RequestPhase = 'headers' | 'body' | 'done';
 /** 'NONE' = Envoy sends no request body (headers answered at once). */
 type RequestBodyMode = StreamMode | 'NONE';
 
+const STREAM_OVER = new Error('ext_proc stream ended');
 const noopLogger: DriverLogger = { debug() {}, warn() {}, error() {} };
 
 function isPromise<T>(v: unknown): v is Promise<T> {
@@ -52,7 +53,9 @@ class StreamDriver {
   private readonly log: DriverLogger;
   private readonly maxBody: number;
   private readonly chunkBytes: number;
-  private readonly abort = new AbortController();
+  // Created on first use of ctx.signal: an AbortController per stream costs measurable CPU (abort() builds a
+  // DOMException) and most processors never look at it.
+  private abort: AbortController | undefined;
   private readonly ctx: StreamContext;
 
   private queue: Item[] = [];
@@ -79,6 +82,7 @@ class StreamDriver {
     this.maxBody = opts.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
     this.chunkBytes = opts.chunkBytes ?? STREAMED_BODY_CHUNK_BYTES;
     const defaultMode: StreamMode = opts.streaming === false ? 'BUFFERED' : 'FULL_DUPLEX_STREAMED';
+    const driver = this;
     this.ctx = {
       requestHeaders: HeaderMapView.empty(),
       responseHeaders: undefined,
@@ -86,7 +90,13 @@ class StreamDriver {
       mode: defaultMode,
       responseMode: defaultMode,
       state: {},
-      signal: this.abort.signal,
+      get signal() {
+        if (!driver.abort) {
+          driver.abort = new AbortController();
+          if (driver.finished) driver.abort.abort(STREAM_OVER);
+        }
+        return driver.abort.signal;
+      },
     };
     call.on('data', (m: ProcessingRequest__Output) => this.enqueue(m));
     call.on('end', () => this.enqueue(END));
@@ -308,11 +318,14 @@ class StreamDriver {
     return new Promise((resolve) => {
       const done = () => {
         this.call.off('drain', done);
-        this.abort.signal.removeEventListener('abort', done);
+        this.call.off('close', done);
+        this.call.off('cancelled', done);
         resolve();
       };
       this.call.on('drain', done);
-      this.abort.signal.addEventListener('abort', done);
+      // A stream that goes away while we wait must not leave the writer hanging.
+      this.call.on('close', done);
+      this.call.on('cancelled', done);
     });
   }
 
@@ -379,7 +392,7 @@ class StreamDriver {
     if (this.finished) return;
     this.finished = true;
     this.queue = [];
-    this.abort.abort();
+    this.abort?.abort(STREAM_OVER);
     try {
       this.processor.onStreamEnd?.(this.ctx, outcome);
     } catch (err) {

@@ -1,0 +1,34 @@
+// Child process for the per-request benchmark: runs either the BBR or the floor server, reports its port, and
+// answers CPU-usage queries over IPC so the parent (the load generator) measures only server CPU.
+import { bindServer } from '@igw/ext-proc';
+import { pino } from 'pino';
+import { parseFlags } from '../flags.js';
+import { startBbr } from '../server.js';
+import { createFloorServer } from './floor-server.js';
+
+const which = process.argv[2];
+let stop: () => Promise<void>;
+let port: number;
+if (which === 'floor') {
+  const server = createFloorServer();
+  port = (await bindServer(server, 0, { secure: false, host: '127.0.0.1' })).port;
+  stop = async () => {
+    server.forceShutdown();
+  };
+} else {
+  const flags = parseFlags([
+    '--grpc-port=0',
+    '--grpc-health-port=0',
+    '--metrics-port=0',
+    '--host=127.0.0.1',
+    '--secure-serving=false',
+  ]);
+  const bbr = await startBbr(flags, pino({ level: 'silent' }), { processMetrics: false });
+  port = bbr.grpcPort;
+  stop = () => bbr.stop();
+}
+process.on('message', (m: string) => {
+  if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
+  if (m === 'stop') void stop().then(() => process.exit(0));
+});
+process.send!({ port });
