@@ -1,10 +1,12 @@
-// Child process of the ext_proc benchmark: `node extproc-server.js floor|epp`. Runs one ext_proc server on a free
+// Child process of the ext_proc benchmark: `node extproc-server.js floor|driver|epp`. Runs one ext_proc server on a free
 // loopback port and answers the parent over IPC:
 //   {cmd:'cpu'} -> {cpu: process.cpuUsage()}         (the parent diffs two readings around a run)
 //   {cmd:'eld-start'} / {cmd:'eld-stop'} -> {p99Ms, maxMs, meanMs}   (event-loop delay over the window)
 // floor: a bare grpc-js ext_proc handler that answers the same message sequence as the EPP (headers reply with the
 //        destination header, Content-Length and envoy.lb metadata, then the body as 62,000-byte streamed chunks)
 //        without doing any work: no parsing, no scheduling, no metrics.
+// driver: ext-proc's stream driver with a processor that returns a fixed decision (no parsing, no scheduling):
+//        splits the EPP's cost over the floor into the shared driver's part and the EPP logic's part.
 // epp:   createEppProcessor over ext-proc's stream driver, the real PoolDatastore and the WASM Scheduler with
 //        the default plugin set and 8 endpoints whose metrics are refreshed every 100 ms.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -125,9 +127,27 @@ async function startEpp(): Promise<number> {
   return server.port;
 }
 
-const kind = process.argv[2];
-const port = kind === 'floor' ? await startFloor() : kind === 'epp' ? await startEpp() : undefined;
-if (port === undefined) throw new Error(`usage: extproc-server.js floor|epp (got ${kind})`);
+async function startDriverOnly(): Promise<number> {
+  const processor = {
+    onRequest: () => ({
+      setHeaders: [['x-gateway-destination-endpoint', FLOOR_DESTINATION]] as Array<[string, string]>,
+      dynamicMetadata: { 'envoy.lb': { 'x-gateway-destination-endpoint': FLOOR_DESTINATION } },
+      clearRouteCache: true,
+    }),
+  };
+  const server = await startExtProcServer({ port: 0, host: '127.0.0.1', secure: false, processor });
+  return server.port;
+}
+
+const starters: Record<string, () => Promise<number>> = {
+  floor: startFloor,
+  driver: startDriverOnly,
+  epp: startEpp,
+};
+const kind = process.argv[2] ?? '';
+const start = starters[kind];
+if (start === undefined) throw new Error(`usage: extproc-server.js floor|driver|epp (got ${kind})`);
+const port = await start();
 
 let eld: ReturnType<typeof monitorEventLoopDelay> | undefined;
 process.on('message', (msg: { cmd: string }) => {
