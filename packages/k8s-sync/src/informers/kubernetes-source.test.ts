@@ -277,6 +277,26 @@ describe('startKubernetesSource', () => {
     assert.equal(h.s.requestsTo(CORE_PODS, 'list').length, 1);
   });
 
+  test('a BOOKMARK moves the resume version forward (no replay of unrelated history)', async () => {
+    const h = await harness({
+      seed: (s) => {
+        s.create(k(poolV1('pool')));
+        s.create(k(pod('a', '10.0.0.1')));
+      },
+    });
+    await h.source.synced;
+    await waitFor('the pod watch is open', () => h.s.watchCount(CORE_PODS) === 1);
+    for (let i = 0; i < 5; i++) h.s.create(k(objective(`o${i}`, i)));
+    const rv = String(h.s.store.currentVersion());
+    h.s.bookmark();
+    await new Promise((r) => setTimeout(r, 50));
+    h.s.closeWatches();
+    await waitFor('resumed from the bookmark', () =>
+      h.s.requestsTo(CORE_PODS, 'watch').some((r) => r.query.resourceVersion === rv),
+    );
+    assert.equal(h.s.requestsTo(CORE_PODS, 'list').length, 1);
+  });
+
   test('RBAC 403 on pods: reported with a hint, NOT ready, recovers when granted', async () => {
     const h = await harness({
       seed: (s) => {
