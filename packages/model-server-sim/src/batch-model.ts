@@ -70,6 +70,7 @@ export class BatchModel implements LatencyModelImpl {
     let loads = 0;
     const planned = this.planned;
     let removed = false;
+    const preemptionsBefore = e.metrics.preemptions;
 
     for (let i = 0; i < e.running.length && budget > 0; i++) {
       const s = e.running[i]!;
@@ -96,7 +97,10 @@ export class BatchModel implements LatencyModelImpl {
       }
       planned.push(s);
     }
-    if (removed) e.running = e.running.filter((s) => s.state === SeqState.Running);
+    // Preempted sequences went back to the queue: drop them from the running list before admitting (they may be
+    // admitted again below, and must not appear twice).
+    if (removed || e.metrics.preemptions !== preemptionsBefore)
+      e.running = e.running.filter((s) => s.state === SeqState.Running);
 
     while (budget > 0 && e.running.length < p.maxNumSeqs) {
       const s = e.admitNext(at, (q) => e.blocksFor(q.prefillTarget));

@@ -7,7 +7,7 @@ import { SimError } from './errors.js';
 import { PerTokenModel } from './per-token-model.js';
 import { type EngineParams, resolveParams } from './profiles.js';
 import { Rng } from './random.js';
-import type { SeqSink, Sequence } from './sequence.js';
+import { type SeqSink, SeqState, type Sequence } from './sequence.js';
 import { textBlockHashes } from './tokens.js';
 
 /** Simulated time under the test's control; the engine's real timer never fires on its own. */
@@ -153,13 +153,19 @@ describe('batch model', () => {
   });
 
   test('sequences wait for KV blocks, and decode growth preempts the newest sequence', () => {
-    const { e, submit, run } = makeEngine({ ...EXACT, numGpuBlocks: 10, blockSize: 16 });
+    const { e, submit, run, times, clock } = makeEngine({ ...EXACT, numGpuBlocks: 10, blockSize: 16 });
     const a = submit(64, 60); // 4 blocks, grows to 8
     const b = submit(64, 60);
     let maxUsed = 0;
     while (e.nextEventAt < Number.POSITIVE_INFINITY) {
-      e.advanceTo(e.nextEventAt);
+      clock.t = e.nextEventAt;
+      e.advanceTo(clock.t);
       maxUsed = Math.max(maxUsed, e.cache.used);
+      assert.equal(
+        new Set(e.running).size,
+        e.running.length,
+        'a sequence is never in the running list twice',
+      );
     }
     assert.ok(maxUsed <= 10);
     assert.equal(a.generated, 60);
@@ -167,7 +173,47 @@ describe('batch model', () => {
     assert.ok(e.stats().preemptions >= 1, 'b was preempted when a needed blocks');
     assert.equal(a.preemptions, 0);
     assert.ok(b.preemptions >= 1);
+    const bTimes = times.get(b.id)!;
+    assert.equal(bTimes.length, 60);
+    for (let i = 1; i < bTimes.length; i++)
+      assert.ok(bTimes[i]! > bTimes[i - 1]!, 'one token per step, never two');
     run();
+  });
+
+  test('under KV pressure with preemptions, invariants hold (mixed sizes, seeded)', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { e, submit, clock, times } = makeEngine({
+        ...EXACT,
+        numGpuBlocks: 24,
+        blockSize: 16,
+        maxNumSeqs: 8,
+      });
+      const rng = new Rng(seed);
+      const seqs = Array.from({ length: 30 }, () => submit(rng.int(5, 120), rng.int(1, 90)));
+      let steps = 0;
+      while (e.nextEventAt < Number.POSITIVE_INFINITY && steps++ < 100_000) {
+        clock.t = e.nextEventAt;
+        e.advanceTo(clock.t);
+        assert.equal(
+          new Set(e.running).size,
+          e.running.length,
+          'a sequence is never in the running list twice',
+        );
+        assert.ok(
+          e.running.every((s) => s.state === SeqState.Running),
+          'preempted sequences leave the running list (and the running gauge) at once',
+        );
+        assert.ok(e.cache.used <= 24 && e.running.length <= 8);
+      }
+      for (const s of seqs) {
+        assert.equal(s.generated, s.outputTokens);
+        const t = times.get(s.id)!;
+        assert.equal(t.length, s.outputTokens);
+        for (let i = 1; i < t.length; i++) assert.ok(t[i]! > t[i - 1]!, 'one token per step, never two');
+      }
+      assert.equal(e.cache.used, 0);
+      assert.ok(e.stats().preemptions > 0, `seed ${seed} exercised preemption`);
+    }
   });
 
   test('a request that does not fit waits until blocks free up (head of line)', () => {
