@@ -3,12 +3,14 @@
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ExtProcServer, type StreamProcessor, startExtProcServer } from '@igw/ext-proc';
 import pino, { type Logger } from 'pino';
 import { stringify } from 'yaml';
+import { freePort } from '../net.js';
+
+export { freePort };
 
 export interface Upstream {
   ip: string;
@@ -55,16 +57,6 @@ export async function startUpstream(
     await new Promise<void>((r) => server.close(() => r()));
   };
   return u;
-}
-
-/** A free TCP port on `ip` (nothing listens on it afterwards). */
-export async function freePort(ip = '127.0.0.1'): Promise<number> {
-  const s = createNetServer();
-  s.listen(0, ip);
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 export async function fakeExtProc(
