@@ -331,3 +331,54 @@ describe('per-token model (llm-d-inference-sim)', () => {
     assert.equal(times.get(b.id)![0]! - 130, 34); // 30 + 16 x 0.25
   });
 });
+
+describe('both models under a random mix', () => {
+  for (const profile of ['h100-8b', 'sim-8b-per-token']) {
+    test(`${profile}: adapters, aborts, prefix sharing and KV pressure keep every invariant`, () => {
+      const { e, submit, clock, times } = makeEngine(
+        {
+          ...EXACT,
+          numGpuBlocks: 40,
+          blockSize: 16,
+          maxNumSeqs: 6,
+          maxLoras: 2,
+          loraLoadMs: 3,
+          interTokenLatencyStdDevMs: 0,
+        },
+        profile,
+      );
+      const rng = new Rng(99);
+      const shared = textBlockHashes('m', 's'.repeat(4 * 160), 16);
+      const adapters = [null, null, 'l1', 'l2', 'l3'];
+      const seqs = Array.from({ length: 60 }, (_, i) =>
+        submit(160, rng.int(1, 60), {
+          hashes: i % 2 === 0 ? shared : textBlockHashes('m', `${i}`.repeat(4 * 160).slice(0, 640), 16),
+          ...(adapters[i % adapters.length] ? { lora: adapters[i % adapters.length]! } : {}),
+        }),
+      );
+      const aborted = new Set([seqs[3]!, seqs[10]!, seqs[41]!]);
+      let steps = 0;
+      while (e.nextEventAt < Number.POSITIVE_INFINITY && steps++ < 100_000) {
+        clock.t = e.nextEventAt;
+        e.advanceTo(clock.t);
+        if (steps === 5) for (const s of aborted) e.abort(s);
+        assert.ok(e.running.every((s) => s.state === SeqState.Running));
+        assert.equal(new Set(e.running).size, e.running.length);
+        assert.ok(e.cache.used <= 40 && e.running.length <= 6);
+        assert.ok(e.loras.loadedNames().length <= 2);
+      }
+      for (const s of seqs) {
+        if (aborted.has(s)) continue;
+        assert.equal(s.generated, s.outputTokens, `seq ${s.id}`);
+        const t = times.get(s.id)!;
+        for (let i = 1; i < t.length; i++) assert.ok(t[i]! >= t[i - 1]!);
+      }
+      const st = e.stats();
+      assert.equal(st.finished + st.aborted, 60);
+      assert.equal(st.aborted, 3);
+      assert.equal(st.running + st.waiting + st.kvUsedBlocks, 0);
+      assert.ok(st.prefixHitTokens > 0);
+      assert.ok(st.loraLoads >= 3);
+    });
+  }
+});
