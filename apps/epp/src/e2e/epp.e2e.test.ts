@@ -352,7 +352,7 @@ describe('EPP end to end (CLI, resources file, loopback pods)', { timeout: 120_0
     assert.match(metrics, /inference_objective_request_error_total\{[^}]*error_code="BadRequest"\} [1-9]/);
   });
 
-  test('a scrape that hangs: the stale pod is not counted as capacity, requests keep flowing', async () => {
+  test('a scrape that times out: the stale pod is not capacity, requests keep flowing, the loop recovers', async () => {
     c.mode = 'hang';
     a.set({ waiting: 10, kv: 0.95 });
     b.set({ waiting: 10, kv: 0.95 });
@@ -367,7 +367,16 @@ describe('EPP end to end (CLI, resources file, loopback pods)', { timeout: 120_0
     const t0 = Date.now();
     for (let i = 0; i < 10; i++) assert.equal((await route()).outcome, 'continue');
     assert.ok(Date.now() - t0 < 5000, 'requests are not held up by the hanging scrape');
+    // Once the hung scrape times out (5 s) the loop goes on; c's fresh, idle page gives capacity back.
+    const scrapesBefore = c.scrapes;
     c.mode = 'ok';
+    await waitFor(
+      'capacity from the recovered pod',
+      () => route({ 'x-gateway-inference-objective': 'batch' }),
+      (x) => x.outcome === 'continue',
+      12_000,
+    );
+    assert.ok(c.scrapes > scrapesBefore, 'the scrape loop of the timed-out pod resumed');
     for (const p of pods) p.set({ waiting: 0, kv: 0.1 });
   });
 
