@@ -201,7 +201,7 @@ describe('EPP end to end (CLI, resources file, loopback pods)', { timeout: 120_0
       (l) => l !== undefined,
     );
     const perScorer = (
-      decision?.scores as Array<{ address: string; perScorer: Record<string, number> }>
+      (decision?.scores ?? []) as Array<{ address: string; perScorer: Record<string, number> }>
     ).find((s) => s.address === c.address)?.perScorer;
     assert.ok(
       perScorer && 'queue-scorer' in perScorer && 'lora-affinity-scorer' in perScorer,
