@@ -68,10 +68,11 @@ export function xxh64(ptr: usize, len: usize, seed: u64): u64 {
 }
 
 /**
- * XXH64 (seed 0) of `block ‖ LE64(prev)` without copying, for blocks whose length is a multiple of 32: the
- * stripes cover the block exactly and `prev` is the one 8-byte lane left for the tail loop.
+ * XXH64 (seed 0) of `block ‖ LE64(prev)` without copying, split in two for blocks whose length is a multiple of 32:
+ * the stripes cover the block exactly and `prev` is the one 8-byte lane left for the tail. Only the tail
+ * (xxh64FinishWithU64) depends on `prev`.
  */
-export function xxh64BlockThenU64(ptr: usize, blockLen: usize, prev: u64): u64 {
+export function xxh64BlockPartial(ptr: usize, blockLen: usize): u64 {
   let p = ptr;
   const end = ptr + blockLen;
   let v1 = P1 + P2;
@@ -90,8 +91,12 @@ export function xxh64BlockThenU64(ptr: usize, blockLen: usize, prev: u64): u64 {
   h = mergeRound(h, v2);
   h = mergeRound(h, v3);
   h = mergeRound(h, v4);
-  h += <u64>(blockLen + 8);
-  h ^= round(0, prev);
+  return h + <u64>(blockLen + 8);
+}
+
+@inline
+export function xxh64FinishWithU64(partial: u64, prev: u64): u64 {
+  let h = partial ^ round(0, prev);
   h = rotl<u64>(h, 27) * P1 + P4;
   h ^= h >> 33;
   h *= P2;

@@ -44,6 +44,12 @@ export class Scheduler {
   private readonly maxBlocks: number;
   private readonly lruCap: number;
   private readonly scorerNames: string[];
+  // writeInput cache: the model whose bytes sit at the start of the input buffer, and the prompt view after them
+  private inputModel: string | undefined;
+  private inputModelLen = 0;
+  private inputBase = -1;
+  private inputBuf: Uint8Array | undefined;
+  private promptView = new Uint8Array(0);
 
   static create(cfg: EndpointPickerConfig, opts: SchedulerOptions = {}): Scheduler {
     return new Scheduler(cfg, opts);
@@ -79,6 +85,7 @@ export class Scheduler {
       );
     }
     this.modelCap = modelCap;
+    this.inputModel = undefined; // the input area is not preserved across a re-layout
     this.refreshViews();
   }
 
@@ -160,26 +167,35 @@ export class Scheduler {
     return this.ex.isSaturated(nowMs) !== 0;
   }
 
-  /** Writes model and prompt bytes into the input buffer; returns their lengths. */
+  /**
+   * Writes model and prompt bytes into the input buffer; returns their lengths. The model's bytes and the prompt
+   * view are cached while the model and the layout stay the same (the common case: one model per request stream),
+   * so a decision usually costs one encodeInto and no allocation here.
+   */
   private writeInput(model: string, prompt: string | Uint8Array): [number, number] {
     if (!this.cfg.prefixCache) return [0, 0];
-    let inBase = this.ptr(L.input);
-    let r = encoder.encodeInto(model, this.u8.subarray(inBase, inBase + this.modelCap));
-    if (r.read < model.length) {
-      this.grow(this.ptr(L.capE), this.ptr(L.capA), Buffer.byteLength(model) + 64);
-      inBase = this.ptr(L.input);
-      r = encoder.encodeInto(model, this.u8.subarray(inBase, inBase + this.modelCap));
+    const inBase = this.ptr(L.input);
+    if (model !== this.inputModel || this.inputBase !== inBase || this.inputBuf !== this.u8) {
+      const r = encoder.encodeInto(model, this.u8.subarray(inBase, inBase + this.modelCap));
+      if (r.read < model.length) {
+        this.grow(this.ptr(L.capE), this.ptr(L.capA), Buffer.byteLength(model) + 64);
+        return this.writeInput(model, prompt);
+      }
+      const start = inBase + r.written;
+      this.inputModel = model;
+      this.inputModelLen = r.written;
+      this.inputBase = inBase;
+      this.inputBuf = this.u8;
+      this.promptView = this.u8.subarray(start, start + this.promptCap + 4);
     }
-    const modelLen = r.written;
-    const start = inBase + modelLen;
     let promptLen: number;
     if (typeof prompt === 'string') {
-      promptLen = encoder.encodeInto(prompt, this.u8.subarray(start, start + this.promptCap + 4)).written;
+      promptLen = encoder.encodeInto(prompt, this.promptView).written;
     } else {
       promptLen = Math.min(prompt.length, this.promptCap);
-      this.u8.set(prompt.subarray(0, promptLen), start);
+      this.promptView.set(prompt.subarray(0, promptLen));
     }
-    return [modelLen, Math.min(promptLen, this.promptCap)];
+    return [this.inputModelLen, Math.min(promptLen, this.promptCap)];
   }
 
   /** One JS->WASM call: filters, scorers, picker, and recording the primary pick's prefix blocks. */
