@@ -142,28 +142,16 @@ function strOk(off: i32, len: i32): bool {
   return c == 32 || c == 9;
 }
 
-/**
- * Position of the first '\n' at or after p (the host page always ends with a sentinel '\n'). Looks at 64 bytes per
- * step (one any_true test), since model-server lines are mostly 60-200 bytes; may read up to 63 bytes past the
- * sentinel (the host reserves that slack).
- */
-@inline function findNewline(p: usize): usize {
+/** Newline bits of the 64 bytes at blk (bit i = byte blk+i); may read up to 63 bytes past the sentinel, which the
+ * host reserves as slack. */
+@inline function newlineMask(blk: usize): u64 {
   const nl = i8x16.splat(10);
-  while (true) {
-    const e0 = i8x16.eq(v128.load(p), nl);
-    const e1 = i8x16.eq(v128.load(p, 16), nl);
-    const e2 = i8x16.eq(v128.load(p, 32), nl);
-    const e3 = i8x16.eq(v128.load(p, 48), nl);
-    if (v128.any_true(v128.or(v128.or(e0, e1), v128.or(e2, e3)))) {
-      const m =
-        <u64>i8x16.bitmask(e0) |
-        (<u64>i8x16.bitmask(e1) << 16) |
-        (<u64>i8x16.bitmask(e2) << 32) |
-        (<u64>i8x16.bitmask(e3) << 48);
-      return p + <usize>ctz<u64>(m);
-    }
-    p += 64;
-  }
+  return (
+    <u64>i8x16.bitmask(i8x16.eq(v128.load(blk), nl)) |
+    (<u64>i8x16.bitmask(i8x16.eq(v128.load(blk, 16), nl)) << 16) |
+    (<u64>i8x16.bitmask(i8x16.eq(v128.load(blk, 32), nl)) << 32) |
+    (<u64>i8x16.bitmask(i8x16.eq(v128.load(blk, 48), nl)) << 48)
+  );
 }
 
 /** Bitmask of groups whose name is exactly the token at p (followed by one of `delims`). */
@@ -705,20 +693,29 @@ export function parse(len: i32): i32 {
     for (let k: usize = 0; k < OUT_BYTES; k += 8) store<u64>(o + k, 0);
     store<i64>(o + O_TS, -1);
   }
+  // Newlines are found block by block (64 aligned bytes -> one 64-bit mask), like the floor, and consumed in order:
+  // each line ends at the lowest newline bit not yet consumed, so no byte is searched twice.
+  let blk = base;
+  let mask = newlineMask(blk);
   let p = base;
   let lineNo = 0;
   while (p < end) {
+    while (mask == 0) {
+      blk += 64;
+      mask = newlineMask(blk);
+    }
+    const nl = blk + <usize>ctz<u64>(mask);
+    mask &= mask - 1;
     lineNo++;
     const lineStart = p;
     while (isBlank(<u32>load<u8>(p))) p++;
     const c = <u32>load<u8>(p);
     if (c == 10) {
-      p++;
+      p = nl + 1;
       continue;
     }
+    const le = nl > p && load<u8>(nl - 1) == 13 ? nl - 1 : nl;
     if (c == 35) {
-      const nl = findNewline(p);
-      const le = nl > p && load<u8>(nl - 1) == 13 ? nl - 1 : nl;
       if (commentLine(p, le)) break;
       p = nl + 1;
       continue;
@@ -726,31 +723,20 @@ export function parse(len: i32): i32 {
     // one table lookup rejects almost every line of an unwanted family
     const gm = load<i32>(PREFIX_TABLE + prefixHash(load<u64>(p))) == 0 ? 0 : matchGroups(p, end, false);
     if (gm == 0) {
-      p = findNewline(p) + 1;
+      p = nl + 1;
       continue;
     }
-    const nl = findNewline(p);
-    const le = nl > p && load<u8>(nl - 1) == 13 ? nl - 1 : nl;
     const sm = slotsOf(gm);
-    for (let s = 0; s < nslots; s++) {
-      if (sm & (1 << s)) {
-        const o = slotOut(s);
-        store<i32>(o + O_SAMPLES, load<i32>(o + O_SAMPLES) + 1);
-      }
+    for (let bits = sm; bits != 0; bits &= bits - 1) {
+      const o = slotOut(ctz<i32>(bits));
+      store<i32>(o + O_SAMPLES, load<i32>(o + O_SAMPLES) + 1);
     }
     // the matched name length is the same for every group in gm (exact match)
-    let nameLen: usize = 0;
-    for (let g = 0; g < ngroups; g++) {
-      if (gm & (1 << g)) {
-        nameLen = <usize>load<i32>(CFG + GROUPS_AT + <usize>g * GROUP_BYTES + 4);
-        break;
-      }
-    }
+    const nameLen = <usize>load<i32>(CFG + GROUPS_AT + <usize>ctz<i32>(gm) * GROUP_BYTES + 4);
     sampleLine(p + nameLen, le, sm, lineNo, base);
     if (errCode != 0) {
-      for (let s = 0; s < nslots; s++) {
-        if (!(sm & (1 << s))) continue;
-        const o = slotOut(s);
+      for (let bits = sm; bits != 0; bits &= bits - 1) {
+        const o = slotOut(ctz<i32>(bits));
         if (load<i32>(o + O_ERR) == 0) {
           store<i32>(o + O_ERR, errCode);
           store<i32>(o + O_ERR_LINE, lineNo);

@@ -19,7 +19,7 @@ export class MetricsExtractor {
   /** Extract the configured metrics from one /metrics page (UTF-8 bytes). Never throws for bad page bytes. */
   extract(page: Uint8Array): EndpointMetrics {
     if (page.length > this.plan.maxPageBytes) return pageTooLarge(page.length, this.plan.maxPageBytes);
-    return this.run(page.length, () => this.scanner.scan(page));
+    return this.run(page.length, page);
   }
 
   /**
@@ -30,12 +30,13 @@ export class MetricsExtractor {
     let total = 0;
     for (const c of chunks) total += c.length;
     if (total > this.plan.maxPageBytes) return pageTooLarge(total, this.plan.maxPageBytes);
-    return this.run(total, () => this.scanner.scanChunks(chunks, total));
+    return this.run(total, chunks);
   }
 
-  private run(length: number, scan: () => ReturnType<WasmScanner['scan']>): EndpointMetrics {
+  private run(length: number, input: Uint8Array | readonly Uint8Array[]): EndpointMetrics {
     try {
-      const results = scan();
+      const results =
+        input instanceof Uint8Array ? this.scanner.scan(input) : this.scanner.scanChunks(input, length);
       if (results === 'no-memory') return pageDoesNotFit(length);
       return assemble(this.plan, results);
     } catch (e) {

@@ -183,6 +183,11 @@ export class WasmScanner {
     return this.ex.countNewlines(page.length);
   }
 
+  /** The floor without the copy: count the newlines of the page already in WASM memory (benchmark only). */
+  countNewlinesLoaded(len: number): number {
+    return this.ex.countNewlines(len);
+  }
+
   /** Linear memory size in bytes (for leak checks). */
   memoryBytes(): number {
     return this.ex.memory.buffer.byteLength;

@@ -23,6 +23,7 @@ const bytes = page.bytes;
 const wasm = new MetricsExtractor(cfg);
 const reference = new ReferenceExtractor(cfg);
 const floorScanner = new WasmScanner([]);
+const countOnlyScanner = new WasmScanner([]);
 const decoder = new TextDecoder();
 const wanted = buildPlan(cfg).slots.map((s) => s.spec.name);
 
@@ -43,6 +44,7 @@ if (JSON.stringify(reference.extract(bytes)) !== JSON.stringify(w))
   throw new Error('reference disagrees with WASM');
 if (generic() < 5) throw new Error('generic parser did not find the wanted families');
 const lines = floorScanner.countNewlines(bytes);
+countOnlyScanner.countNewlines(bytes); // loads the page once; the timed calls below only count
 
 const scale = quick ? 0.1 : 1;
 const n = (x: number) => Math.max(100, Math.round(x * scale));
@@ -51,6 +53,7 @@ log(`page ${bytes.length} bytes, ${lines} lines; ${quick ? 'quick' : 'full'} run
 const timings: Record<string, Timing> = {};
 for (const [name, fn, iters] of [
   ['floor', () => floorScanner.countNewlines(bytes), n(200_000)],
+  ['floor_count_only', () => countOnlyScanner.countNewlinesLoaded(bytes.length), n(200_000)],
   ['wasm', () => wasm.extract(bytes), n(200_000)],
   ['ts', () => reference.extract(bytes), n(20_000)],
   ['generic', generic, n(3_000)],
@@ -93,7 +96,10 @@ const results = {
   generic_p99_us: t('generic').p99_us,
   floor_median_us: t('floor').median_us,
   floor_p99_us: t('floor').p99_us,
+  floor_count_only_median_us: t('floor_count_only').median_us,
+  floor_count_only_p99_us: t('floor_count_only').p99_us,
   ratio_vs_floor: round3(t('wasm').median_us / t('floor').median_us),
+  ratio_vs_floor_count_only: round3(t('wasm').median_us / t('floor_count_only').median_us),
   ratio_vs_generic: round3(t('generic').median_us / t('wasm').median_us),
   ratio_vs_ts: round3(t('ts').median_us / t('wasm').median_us),
   wasm_mb_per_s: round3(bytes.length / t('wasm').median_us),
@@ -105,6 +111,7 @@ const results = {
   targets: {
     median_le_8us: t('wasm').median_us <= 8,
     within_4x_of_floor: t('wasm').median_us / t('floor').median_us <= 4,
+    within_4x_of_floor_count_only: t('wasm').median_us / t('floor_count_only').median_us <= 4,
     at_least_30x_faster_than_generic: t('generic').median_us / t('wasm').median_us >= 30,
     no_memory_growth_over_1m_parses: memoryParses >= 1_000_000 ? memoryGrowth === 0 : null,
   },
@@ -122,12 +129,14 @@ Node ${process.version}, ${cpus().length} × ${results.cpu_model}. ${results.not
 ${row('WASM extractor (this package)', 'wasm', '1×')}
 ${row('TypeScript reference (this package)', 'ts', `${results.ratio_vs_ts}× slower`)}
 ${row('parse-prometheus-text-format 1.1.1 (decode + parse + find)', 'generic', `${results.ratio_vs_generic}× slower`)}
-${row('floor: copy in + SIMD newline count (WASM)', 'floor', `${round3(1 / results.ratio_vs_floor)}×`)}
+${row('floor: copy the page into WASM + SIMD newline count', 'floor', `${round3(1 / results.ratio_vs_floor)}×`)}
+${row('floor without the copy: SIMD newline count only', 'floor_count_only', `${round3(1 / results.ratio_vs_floor_count_only)}×`)}
 
 | target | measured | met |
 | --- | --- | --- |
 | median ≤ 8 µs per page | ${t('wasm').median_us} µs | ${results.targets.median_le_8us ? 'yes' : 'NO'} |
-| within 4× of the floor | ${results.ratio_vs_floor}× | ${results.targets.within_4x_of_floor ? 'yes' : 'NO'} |
+| within 4× of the floor (both start from a JS Uint8Array) | ${results.ratio_vs_floor}× | ${results.targets.within_4x_of_floor ? 'yes' : 'NO'} |
+| (stricter: within 4× of the count alone, page already in WASM) | ${results.ratio_vs_floor_count_only}× | ${results.ratio_vs_floor_count_only <= 4 ? 'yes' : 'NO'} |
 | ≥ 30× faster than the generic parser | ${results.ratio_vs_generic}× | ${results.targets.at_least_30x_faster_than_generic ? 'yes' : 'NO'} |
 | no WASM memory growth over ${memoryParses.toLocaleString('en-US')} parses | ${memoryGrowth} bytes | ${memoryGrowth === 0 ? 'yes' : 'NO'} |
 
