@@ -5,7 +5,7 @@ import { KubeApiStandin } from '../apiserver-standin/server.js';
 import { captureLogger, waitFor } from '../apiserver-standin/test-support.js';
 import { kubeConfigForServer } from '../kubeconfig.js';
 import { ResourceSet } from '../reconcile/resource-set.js';
-import { startConfigMapSource } from './configmap-source.js';
+import { resourceSetTarget, startConfigMapSource } from './configmap-source.js';
 import { CORE_CONFIGMAPS } from './resource-types.js';
 
 const IPP = 'inference.llm-d.ai/ipp-managed';
@@ -38,7 +38,7 @@ async function setup(namespace: string | undefined) {
   const src = startConfigMapSource({
     kubeConfig: kubeConfigForServer(s.url),
     ...(namespace !== undefined ? { namespace } : {}),
-    set,
+    target: resourceSetTarget(set),
     logger: log,
     backoff: { initialMs: 20, maxMs: 100 },
   });
@@ -74,6 +74,43 @@ describe('startConfigMapSource (BBR base models)', () => {
     await waitFor('label removed', () => !h.names().includes('default/both'));
     h.s.delete('v1', 'ConfigMap', 'default', 'ipp');
     await waitFor('deleted', () => JSON.stringify(h.names()) === JSON.stringify(['default/bbr']));
+  });
+
+  test('a target that rejects a ConfigMap gets it reported; removals reach the target once', async () => {
+    const s = new KubeApiStandin();
+    await s.start();
+    s.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'nobase', namespace: 'default', labels: { [BBR]: 'true', [IPP]: 'true' } },
+      data: {},
+    });
+    const calls: string[] = [];
+    const log = captureLogger();
+    const src = startConfigMapSource({
+      kubeConfig: kubeConfigForServer(s.url),
+      namespace: 'default',
+      target: {
+        upsertConfigMap(cm) {
+          calls.push(`upsert ${cm.metadata.name}`);
+          return cm.data?.baseModel ? undefined : { message: 'missing or empty baseModel in configmap' };
+        },
+        removeConfigMap(ns, name) {
+          calls.push(`remove ${ns}/${name}`);
+        },
+      },
+      logger: log,
+    });
+    cleanups.push(async () => {
+      await src.stop();
+      await s.stop();
+    });
+    await src.synced;
+    assert.ok(log.find(/ConfigMap default\/nobase: missing or empty baseModel/, 'warn'));
+    s.delete('v1', 'ConfigMap', 'default', 'nobase');
+    await waitFor('removed', () => calls.includes('remove default/nobase'));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(calls.filter((c) => c.startsWith('remove')).length, 1);
   });
 
   test('all namespaces when no namespace is given; 403 is reported and retried', async () => {

@@ -1,9 +1,10 @@
 // BBR's source: ConfigMaps carrying either base-model label (IPP's `inference.llm-d.ai/ipp-managed=true`,
 // GAIE v1.3-v1.5's `inference.networking.k8s.io/bbr-managed=true`). A label selector cannot OR two keys, so there is
-// one informer per label; the ResourceSet holds their union (a ConfigMap with both labels is counted once and stays
-// until neither informer has it).
+// one informer per label; the target sees their union (a ConfigMap with both labels is upserted once and removed
+// only when neither informer has it any more).
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ResourceSet } from '../reconcile/resource-set.js';
+import { type ConfigMapObject, configMapSchema } from '../reconcile/schemas.js';
 import { collectionPath, listFunction } from './api-lists.js';
 import type { BackoffOptions } from './backoff.js';
 import type { SourceLogger } from './logger.js';
@@ -15,11 +16,27 @@ export const BBR_CONFIGMAP_SELECTORS = [
   'inference.networking.k8s.io/bbr-managed=true',
 ] as const;
 
+/** Where the ConfigMaps go: apps/bbr's ConfigMapSink has this shape; resourceSetTarget() adapts a ResourceSet. */
+export interface ConfigMapTarget {
+  /** Returns a problem with the data (logged as a warning), or undefined. */
+  upsertConfigMap(cm: ConfigMapObject): { message: string } | undefined;
+  removeConfigMap(namespace: string, name: string): void;
+}
+
+export function resourceSetTarget(set: ResourceSet): ConfigMapTarget {
+  return {
+    upsertConfigMap: (cm) => set.upsert(cm),
+    removeConfigMap: (namespace, name) => {
+      set.remove('ConfigMap', namespace, name);
+    },
+  };
+}
+
 export interface ConfigMapSourceOptions {
   kubeConfig: KubeConfig;
   /** Namespace to watch (upstream: the NAMESPACE env var); undefined = all namespaces (needs a ClusterRole). */
   namespace?: string;
-  set: ResourceSet;
+  target: ConfigMapTarget;
   logger: SourceLogger;
   onChange?: () => void;
   selectors?: readonly string[];
@@ -62,12 +79,18 @@ export function startConfigMapSource(o: ConfigMapSourceOptions): ConfigMapSource
       h.by.add(i);
       h.obj = obj;
     } else holders.set(k, { by: new Set([i]), obj });
-    const issue = o.set.upsert(obj);
-    if (issue)
+    const parsed = configMapSchema.safeParse(obj);
+    const where = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+    if (!parsed.success) {
       o.logger.warn(
-        { ...issue },
-        `ignoring malformed ConfigMap ${issue.namespace}/${issue.name}: ${issue.message}`,
+        { configMap: where, error: parsed.error.issues[0]?.message },
+        `ignoring malformed ConfigMap ${where}`,
       );
+      return;
+    }
+    const issue = o.target.upsertConfigMap(parsed.data);
+    if (issue)
+      o.logger.warn({ configMap: where, error: issue.message }, `ConfigMap ${where}: ${issue.message}`);
   };
   const drop = (i: number, obj: WireObject) => {
     const k = key(obj);
@@ -76,7 +99,7 @@ export function startConfigMapSource(o: ConfigMapSourceOptions): ConfigMapSource
     h.by.delete(i);
     if (h.by.size > 0) return;
     holders.delete(k);
-    o.set.remove('ConfigMap', obj.metadata.namespace ?? '', obj.metadata.name);
+    o.target.removeConfigMap(obj.metadata.namespace ?? '', obj.metadata.name);
   };
   const informers = selectors.map(
     (labelSelector, i) =>

@@ -4,6 +4,8 @@ export {
   BBR_CONFIGMAP_SELECTORS,
   type ConfigMapSource,
   type ConfigMapSourceOptions,
+  type ConfigMapTarget,
+  resourceSetTarget,
   startConfigMapSource,
 } from './configmap-source.js';
 export { classifyError, type SourceError, type SourceErrorCode } from './errors.js';

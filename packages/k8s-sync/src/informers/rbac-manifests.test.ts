@@ -14,7 +14,7 @@ import { objective, pod, poolV1, poolV1alpha2 } from '../reconcile/fixtures.js';
 import type { PoolSelection } from '../reconcile/reconcile.js';
 import { ResourceSet } from '../reconcile/resource-set.js';
 import { POOL_GROUP_V1, POOL_GROUP_V1ALPHA2 } from '../reconcile/types.js';
-import { startConfigMapSource } from './configmap-source.js';
+import { resourceSetTarget, startConfigMapSource } from './configmap-source.js';
 import { startKubernetesSource } from './kubernetes-source.js';
 
 // dist/informers/x.test.js -> repository root
@@ -159,7 +159,7 @@ describe('deploy/rbac manifests', () => {
       const src = startConfigMapSource({
         kubeConfig: kubeConfigForServer(s.url),
         ...(namespace !== undefined ? { namespace } : {}),
-        set,
+        target: resourceSetTarget(set),
         logger: captureLogger(),
         backoff: { initialMs: 20, maxMs: 100 },
       });
