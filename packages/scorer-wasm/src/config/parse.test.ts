@@ -77,6 +77,12 @@ describe('defaults', () => {
     assert.equal(cfg.prefixCache, null);
   });
 
+  test('no profiles: a declared utilization-detector also filters (it is a filter upstream)', () => {
+    const cfg = parse('plugins:\n- type: queue-scorer\n- type: utilization-detector\n');
+    assert.ok(cfg.profile.kind === 'plugins' && cfg.profile.utilizationFilter);
+    assert.equal(cfg.saturationDetector.kind, 'utilization');
+  });
+
   test('profile without picker: the first declared picker, else a new max-score-picker', () => {
     const a = parse(
       'plugins:\n- {name: p, type: weighted-random-picker, parameters: {maxNumOfEndpoints: 3}}\n- type: queue-scorer\n' +
@@ -330,6 +336,15 @@ describe('validation errors name the bad field', () => {
       );
     }
     assert.throws(() => parseEndpointPickerConfig(`${HEAD}${bomb.join('\n')}\n`, { env: {} }), ConfigError);
+  });
+
+  test('an undefined pluginRef is reported even when another plugin entry is invalid', () => {
+    const e = configError(
+      'plugins:\n- type: nope\n- type: queue-scorer\nschedulingProfiles:\n- {name: a, plugins: [{pluginRef: nope}, {pluginRef: missing}]}\n',
+      "plugins[0].type: unknown plugin type 'nope'",
+      "'missing' is not defined",
+    );
+    assert.equal(e.issues.length, 2);
   });
 
   test('several problems are reported together', () => {

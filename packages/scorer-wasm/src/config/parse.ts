@@ -145,11 +145,13 @@ function prefixParams(p: Plugin, issues: string[]): PrefixCacheParams {
   return out;
 }
 
-function readPlugins(file: ConfigFile, issues: string[]): Map<string, Plugin> {
+/** Valid plugins by name; the names of invalid entries go to `failed` (their errors to `issues`). */
+function readPlugins(file: ConfigFile, issues: string[], failed: Set<string>): Map<string, Plugin> {
   const byName = new Map<string, Plugin>();
   file.plugins.forEach((raw, i) => {
     const path = `plugins[${i}]`;
     const name = raw.name ?? raw.type;
+    failed.add(name);
     if (!(PLUGIN_TYPES as string[]).includes(raw.type)) {
       issues.push(
         `${path}.type: unknown plugin type '${raw.type}'; supported types: ${PLUGIN_TYPES.join(', ')}`,
@@ -167,6 +169,7 @@ function readPlugins(file: ConfigFile, issues: string[]): Map<string, Plugin> {
       return;
     }
     byName.set(name, { name, type, params: parsed.data as Record<string, unknown>, path });
+    failed.delete(name);
   });
   return byName;
 }
@@ -177,15 +180,19 @@ function ofRole(plugins: Map<string, Plugin>, ...roles: string[]): Plugin[] {
 
 function compile(file: ConfigFile, env: Env): EndpointPickerConfig {
   const issues: string[] = [];
-  const plugins = readPlugins(file, issues);
+  const failed = new Set<string>();
+  const plugins = readPlugins(file, issues, failed);
 
   // profiles (defaults as upstream: no profile -> 'default' with every scorer, picker and filter)
   let profiles = file.schedulingProfiles;
   if (profiles.length === 0) {
-    const refs = ofRole(plugins, 'scorer', 'picker', 'legacy').map((p) => ({ pluginRef: p.name }));
-    const util = ofRole(plugins, 'detector').filter((p) => p.type === 'utilization-detector');
+    // the utilization detector is also a filter upstream, so it joins the default profile like other filters
+    const refs = [...plugins.values()]
+      .filter(
+        (p) => ['scorer', 'picker', 'legacy'].includes(ROLE[p.type]) || p.type === 'utilization-detector',
+      )
+      .map((p) => ({ pluginRef: p.name }));
     profiles = [{ name: 'default', plugins: refs }];
-    void util; // the utilization detector filters only when a profile references it explicitly
   }
   const names = new Set<string>();
   profiles.forEach((p, i) => {
@@ -211,9 +218,9 @@ function compile(file: ConfigFile, env: Env): EndpointPickerConfig {
     const path = `schedulingProfiles[0].plugins[${j}]`;
     const p = plugins.get(ref.pluginRef);
     if (!p) {
-      if (!issues.some((m) => m.startsWith('plugins['))) {
+      // a plugin whose own entry was invalid is already reported
+      if (!failed.has(ref.pluginRef))
         issues.push(`${path}.pluginRef: '${ref.pluginRef}' is not defined in plugins`);
-      }
       return;
     }
     const role = ROLE[p.type];
