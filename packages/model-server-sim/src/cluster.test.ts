@@ -183,6 +183,30 @@ describe('simulated cluster over HTTP', () => {
     }
   });
 
+  test('perPod varies adapters and parameters by pod', async () => {
+    const c = await startSimCluster({
+      pods: 2,
+      timeScale: 50,
+      loras: ['shared'],
+      perPod: (i) => (i === 1 ? { loras: ['only-on-1'], params: { maxLoras: 7, numGpuBlocks: 1234 } } : {}),
+    });
+    try {
+      const ids = async (i: number) =>
+        (
+          (await (await fetch(`${c.pods[i]!.url}/v1/models`)).json()) as { data: Array<{ id: string }> }
+        ).data.map((m) => m.id);
+      assert.deepEqual(await ids(0), [MODEL, 'shared']);
+      assert.deepEqual(await ids(1), [MODEL, 'only-on-1']);
+      assert.match(c.pods[1]!.metricsText(), /max_lora="7"/);
+      assert.match(c.pods[1]!.metricsText(), /num_gpu_blocks="1234"/);
+      assert.match(c.pods[0]!.metricsText(), /num_gpu_blocks="30000"/);
+      const miss = await postJson(`${c.pods[0]!.url}/v1/completions`, { model: 'only-on-1', prompt: 'x' });
+      assert.equal(miss.status, 404);
+    } finally {
+      await c.close();
+    }
+  });
+
   test('sharedHost puts every pod on one address with its own port', async () => {
     const c = await startSimCluster({ pods: 3, host: '127.0.0.1', sharedHost: true, timeScale: 50 });
     try {
