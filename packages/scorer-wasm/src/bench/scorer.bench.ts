@@ -181,6 +181,23 @@ function prefixMemory(): void {
   numbers.prefix_index_100ep_wasm_memory_bytes = info.memoryBytes;
   numbers.prefix_index_100ep_state_region_bytes = info.regionBytes;
   numbers.prefix_index_100ep_bytes_per_endpoint = info.regionBytes / n;
+  // decisions against the full index (the hash table no longer fits in cache)
+  const ms = poolMetrics(n, 5);
+  addrs.forEach((a, i) => {
+    s.updateMetrics(s.addEndpoint(a), ms[i]!);
+  });
+  const reqs = prompts(256, 4096, 11).map((p, i) => ({
+    prompt: p,
+    targetModel: `lora-${i % 8}`,
+    priority: 0,
+    nowMs: 1_000_050,
+  }));
+  const t = timeDecisions(s, reqs, quick ? 2000 : 20000);
+  numbers.decision_wasm_100ep_4KB_full_lru_p50_us = percentile(t, 50);
+  numbers.decision_wasm_100ep_4KB_full_lru_p99_us = percentile(t, 99);
+  log(
+    `100 endpoints with full LRUs, 4KB prompt: wasm p50 ${percentile(t, 50).toFixed(2)} us p99 ${percentile(t, 99).toFixed(2)} us`,
+  );
   log(
     `prefix index, 100 endpoints full (${st.prefixIndexEntries} entries, ${((Date.now() - t0) / 1000).toFixed(1)} s to fill): ` +
       `${(info.regionBytes / 2 ** 20).toFixed(1)} MiB state, ${(info.regionBytes / n / 1024).toFixed(0)} KiB per endpoint`,
@@ -256,6 +273,9 @@ ${rows.join('\n')}
 Prefix index at 100 endpoints with full LRUs (31,250 entries each, ${numbers.prefix_index_100ep_entries} entries):
 ${(numbers.prefix_index_100ep_state_region_bytes! / 2 ** 20).toFixed(1)} MiB of state
 (${(numbers.prefix_index_100ep_bytes_per_endpoint! / 1024).toFixed(0)} KiB per endpoint; the Go EPP uses about 11 MB per endpoint).
+
+Decisions against that full index (100 endpoints, 4 KB prompts): WASM p50
+${numbers.decision_wasm_100ep_4KB_full_lru_p50_us!.toFixed(2)} us, p99 ${numbers.decision_wasm_100ep_4KB_full_lru_p99_us!.toFixed(2)} us.
 
 Targets: ${Object.entries(targets)
     .map(([k, v]) => `${k} ${v ? 'met' : 'NOT met'}`)
