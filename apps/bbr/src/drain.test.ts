@@ -27,10 +27,8 @@ describe('BBR graceful stop', () => {
     ) as unknown as grpc.Client & {
       check(r: { service: string }, cb: (e: Error | null, res?: { status: string }) => void): void;
     };
-    const check = () =>
-      new Promise<string>((res, rej) =>
-        health.check({ service: '' }, (e, r) => (e ? rej(e) : res(r!.status))),
-      );
+    const check = (service = '') =>
+      new Promise<string>((res, rej) => health.check({ service }, (e, r) => (e ? rej(e) : res(r!.status))));
     try {
       assert.equal(await check(), 'SERVING');
       const { call, reader } = client.openStream();
@@ -45,6 +43,7 @@ describe('BBR graceful stop', () => {
       });
       await sleep(50);
       assert.equal(await check(), 'NOT_SERVING');
+      assert.equal(await check('liveness'), 'SERVING');
       assert.equal(stopped, false);
       call.write({ requestBody: { body: Buffer.from('"late"}'), endOfStream: true } });
       const first = await reader.next(5000, 'headers reply');

@@ -77,7 +77,8 @@ export async function startBbr(
     started.health = await startHealthServer({
       port: flags['grpc-health-port'],
       bind: { host: flags.host },
-      statusOf: () => (draining ? 'NOT_SERVING' : 'SERVING'),
+      // `liveness` stays SERVING while draining so the pod is not restarted mid-drain (as the upstream servers).
+      statusOf: (service) => (service !== 'liveness' && draining ? 'NOT_SERVING' : 'SERVING'),
     });
     started.http = await startMetricsServer(metrics, flags['metrics-port'], flags.host);
   } catch (err) {

@@ -81,7 +81,7 @@ interface Child {
   stop(): Promise<void>;
 }
 
-function startChild(which: 'bbr' | 'floor'): Promise<Child> {
+function startChild(which: 'bbr' | 'floor' | 'driver'): Promise<Child> {
   const proc = fork(fileURLToPath(new URL('./server-child.js', import.meta.url)), [which], {
     stdio: 'inherit',
   });
@@ -135,13 +135,13 @@ async function perRequest() {
   const rows: string[] = [];
   const concurrency = 16;
   for (const { label, bytes, n } of [
-    { label: '1kb', bytes: 1024, n: quick ? 800 : 4000 },
-    { label: '100kb', bytes: 100 * 1024, n: quick ? 300 : 1500 },
+    { label: '1kb', bytes: 1024, n: quick ? 400 : 4000 },
+    { label: '100kb', bytes: 100 * 1024, n: quick ? 150 : 1500 },
   ]) {
     const body = chatBody(bytes);
     const res: Record<string, { cpu: number; p50: number; p99: number; rps: number }> = {};
-    // Alternate floor / bbr twice and keep each one's better (less disturbed) run: the machine is shared.
-    for (const which of ['floor', 'bbr', 'floor', 'bbr'] as const) {
+    // Alternate the servers twice and keep each one's better (less disturbed) run: the machine is shared.
+    for (const which of ['floor', 'driver', 'bbr', 'floor', 'driver', 'bbr'] as const) {
       const child = await startChild(which);
       await load(child.port, body, Math.round(n / 5), concurrency); // warm-up
       const c0 = await child.cpu();
@@ -156,7 +156,10 @@ async function perRequest() {
     }
     const b = res.bbr!;
     const f = res.floor!;
+    const d = res.driver!;
     Object.assign(out, {
+      [`req_${label}_driver_noop_cpu_us`]: r2(d.cpu),
+      [`req_${label}_driver_noop_cpu_ratio_vs_floor`]: r2(d.cpu / f.cpu),
       [`req_${label}_bbr_cpu_us`]: r2(b.cpu),
       [`req_${label}_floor_cpu_us`]: r2(f.cpu),
       [`req_${label}_cpu_ratio_vs_floor`]: r2(b.cpu / f.cpu),
@@ -169,7 +172,7 @@ async function perRequest() {
       [`req_${label}_floor_rps`]: Math.round(f.rps),
     });
     rows.push(
-      `| ${label} | ${r2(b.cpu)} | ${r2(f.cpu)} | ${r2(b.cpu / f.cpu)}x | ${r2(b.p50)} / ${r2(b.p99)} | ${r2(f.p50)} / ${r2(f.p99)} | ${Math.round(b.rps)} / ${Math.round(f.rps)} |`,
+      `| ${label} | ${r2(b.cpu)} | ${r2(d.cpu)} | ${r2(f.cpu)} | ${r2(b.cpu / f.cpu)}x | ${r2(b.p50)} / ${r2(b.p99)} | ${r2(f.p50)} / ${r2(f.p99)} | ${Math.round(b.rps)} / ${Math.round(f.rps)} |`,
     );
   }
   return { out, rows, concurrency };
@@ -220,10 +223,11 @@ ${ex.rows.join('\n')}
 Server CPU per request (child process \`process.cpuUsage\`), plaintext gRPC on loopback, the Envoy-like client at
 concurrency ${pr.concurrency} in the parent (it shares the 2 cores, so judge by CPU per request, not req/s). The floor
 answers the same message sequence (header reply after the body end-of-stream, body echoed in 62,000-byte chunks)
-without any work. Best of two alternating runs each.
+without any work; "driver" is the shared \`@igw/ext-proc\` stream driver with a no-op processor (protocol cost
+without the BBR's work). Best of two alternating runs each.
 
-| body | BBR CPU/req (us) | floor CPU/req (us) | ratio | BBR p50 / p99 (ms) | floor p50 / p99 (ms) | req/s BBR / floor |
-| --- | --- | --- | --- | --- | --- | --- |
+| body | BBR CPU/req (us) | driver no-op CPU/req (us) | floor CPU/req (us) | BBR / floor | BBR p50 / p99 (ms) | floor p50 / p99 (ms) | req/s BBR / floor |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 ${pr.rows.join('\n')}
 `;
 mkdirSync(RESULTS, { recursive: true });

@@ -1,6 +1,6 @@
-// Child process for the per-request benchmark: runs either the BBR or the floor server, reports its port, and
+// Child process for the per-request benchmark: runs the BBR, the bare floor or the driver with a no-op processor, reports its port, and
 // answers CPU-usage queries over IPC so the parent (the load generator) measures only server CPU.
-import { bindServer } from '@igw/ext-proc';
+import { bindServer, startExtProcServer } from '@igw/ext-proc';
 import { pino } from 'pino';
 import { parseFlags } from '../flags.js';
 import { startBbr } from '../server.js';
@@ -15,6 +15,16 @@ if (which === 'floor') {
   stop = async () => {
     server.forceShutdown();
   };
+} else if (which === 'driver') {
+  // The shared stream driver with a processor that does nothing: splits the BBR's cost into protocol and work.
+  const srv = await startExtProcServer({
+    port: 0,
+    host: '127.0.0.1',
+    secure: false,
+    processor: { onRequest: () => ({}) },
+  });
+  port = srv.port;
+  stop = () => srv.stop(1000);
 } else {
   const flags = parseFlags([
     '--grpc-port=0',
