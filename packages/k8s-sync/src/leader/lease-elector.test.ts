@@ -89,6 +89,19 @@ describe('LeaseElector', () => {
     assert.ok(after.leaseTransitions >= 1);
   });
 
+  test('stop() during the first acquisition still releases the Lease', async () => {
+    const { s, make, lease } = await setup();
+    const a = make('a');
+    const hold = s.hold('POST', LEASES);
+    a.start();
+    await waitFor('create queued', () => hold.queued === 1);
+    const stopped = a.stop();
+    hold.release();
+    await stopped;
+    assert.equal(a.isLeader(), false);
+    assert.equal((lease()!.spec as { holderIdentity?: string }).holderIdentity, undefined);
+  });
+
   test('a crashed leader (no release) is replaced after the lease duration', async () => {
     const { make } = await setup();
     const a = make('a', { releaseOnStop: false });

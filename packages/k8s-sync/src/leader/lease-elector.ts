@@ -106,7 +106,9 @@ export class LeaseElector {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     await this.inFlight?.catch(() => false);
-    if (this.leader && this.o.releaseOnStop !== false) await this.release();
+    // Also when a round in flight just took the Lease (we are not marked leader yet): never leave it held.
+    if ((this.leader || this.holder === this.identity) && this.o.releaseOnStop !== false)
+      await this.release();
     this.setLeader(false, this.leader ? undefined : this.holder);
   }
 
