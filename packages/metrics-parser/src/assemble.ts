@@ -22,13 +22,23 @@ export interface SlotResult {
   malformed: { line: number; column: number; reason: string } | null;
 }
 
-const INT_RE = /^[+-]?[0-9]+$/;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/** [+-]?[0-9]+ without a regular expression (this runs for every scrape). */
+function isDecimalInteger(s: string): boolean {
+  let i = s.charCodeAt(0) === 43 || s.charCodeAt(0) === 45 ? 1 : 0;
+  if (i >= s.length) return false;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Go strconv.Atoi on a 64-bit platform: the value, or the Go error message. */
 export function goAtoi(s: string): { value: number } | { error: string } {
-  if (!INT_RE.test(s)) return { error: `strconv.Atoi: parsing ${goQuote(s)}: invalid syntax` };
+  if (!isDecimalInteger(s)) return { error: `strconv.Atoi: parsing ${goQuote(s)}: invalid syntax` };
   if (s.length <= 15) return { value: Number(s) };
   const big = BigInt(s);
   if (big < INT64_MIN || big > INT64_MAX)
@@ -51,44 +61,44 @@ export function adapterList(csv: string | undefined): string[] {
   return out;
 }
 
+function err(out: EndpointMetrics, slot: PlanSlot, code: string, message: string): void {
+  out.errors.push({ metric: slot.field, code, message } satisfies MetricError);
+}
+
+/** The selected sample, or undefined after recording why there is none. */
+function pick(out: EndpointMetrics, slot: PlanSlot, r: SlotResult): SlotResult['selected'] | undefined {
+  const name = slot.spec.name;
+  if (r.malformed) {
+    const m = r.malformed;
+    err(
+      out,
+      slot,
+      ErrorCodes.MalformedLine,
+      `malformed line ${m.line} (column ${m.column}) of metric family ${goQuote(name)}: ${m.reason}`,
+    );
+    return undefined;
+  }
+  if (r.samples === 0) {
+    if (slot.mode === 'lora' && r.declared) return undefined; // family present, no series: no change, no error
+    if (r.declared) err(out, slot, ErrorCodes.NoMetrics, noMetrics(name));
+    else err(out, slot, ErrorCodes.FamilyNotFound, familyNotFound(name));
+    return undefined;
+  }
+  if (!r.selected) {
+    if (slot.mode !== 'lora') err(out, slot, ErrorCodes.NoMatch, noMatch(name, slot.spec.labels));
+    return undefined;
+  }
+  return r.selected;
+}
+
+function finite(out: EndpointMetrics, slot: PlanSlot, v: number): boolean {
+  if (Number.isFinite(v)) return true;
+  err(out, slot, ErrorCodes.InvalidValue, `metric ${goQuote(slot.spec.name)} has the non-finite value ${v}`);
+  return false;
+}
+
 export function assemble(plan: ExtractionPlan, results: SlotResult[]): EndpointMetrics {
   const out: EndpointMetrics = { errors: [] };
-  const err = (slot: PlanSlot, code: string, message: string) =>
-    out.errors.push({ metric: slot.field, code, message } satisfies MetricError);
-
-  /** The selected sample, or undefined after recording why there is none. */
-  const pick = (slot: PlanSlot, r: SlotResult) => {
-    const name = slot.spec.name;
-    if (r.malformed) {
-      const m = r.malformed;
-      err(
-        slot,
-        ErrorCodes.MalformedLine,
-        `malformed line ${m.line} (column ${m.column}) of metric family ${goQuote(name)}: ${m.reason}`,
-      );
-      return undefined;
-    }
-    if (r.samples === 0) {
-      if (slot.mode === 'lora' && r.declared) return undefined; // family present, no series: no change, no error
-      err(
-        slot,
-        r.declared ? ErrorCodes.NoMetrics : ErrorCodes.FamilyNotFound,
-        (r.declared ? noMetrics : familyNotFound)(name),
-      );
-      return undefined;
-    }
-    if (!r.selected) {
-      if (slot.mode !== 'lora') err(slot, ErrorCodes.NoMatch, noMatch(name, slot.spec.labels));
-      return undefined;
-    }
-    return r.selected;
-  };
-  const finite = (slot: PlanSlot, v: number) => {
-    if (Number.isFinite(v)) return true;
-    err(slot, ErrorCodes.InvalidValue, `metric ${goQuote(slot.spec.name)} has the non-finite value ${v}`);
-    return false;
-  };
-
   const slots = plan.slots;
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i]!;
@@ -96,8 +106,8 @@ export function assemble(plan: ExtractionPlan, results: SlotResult[]): EndpointM
     switch (slot.role) {
       case 'waiting':
       case 'running': {
-        const sel = pick(slot, r);
-        if (sel && finite(slot, sel.value)) {
+        const sel = pick(out, slot, r);
+        if (sel && finite(out, slot, sel.value)) {
           if (slot.role === 'waiting') out.waitingQueueSize = Math.trunc(sel.value);
           else out.runningRequestsSize = Math.trunc(sel.value);
         }
@@ -109,12 +119,12 @@ export function assemble(plan: ExtractionPlan, results: SlotResult[]): EndpointM
         const fb = fbSlot ? results[i + 1] : undefined;
         const useFallback = r.samples === 0 && !r.declared && fbSlot && fb && (fb.samples > 0 || fb.declared);
         const s = useFallback ? fbSlot : slot;
-        const sel = pick(s, useFallback ? fb : r);
-        if (sel && finite(s, sel.value)) out.kvCacheUsagePercent = sel.value;
+        const sel = pick(out, s, useFallback ? fb : r);
+        if (sel && finite(out, s, sel.value)) out.kvCacheUsagePercent = sel.value;
         break;
       }
       case 'lora': {
-        const sel = pick(slot, r);
+        const sel = pick(out, slot, r);
         if (!sel) break;
         const labels = sel.labels ?? {};
         out.activeModels = adapterList(labels[LORA_RUNNING_LABEL]);
@@ -123,12 +133,12 @@ export function assemble(plan: ExtractionPlan, results: SlotResult[]): EndpointM
         if (max !== undefined && max !== '') {
           const n = goAtoi(max);
           if ('value' in n) out.maxActiveModels = n.value;
-          else err(slot, ErrorCodes.InvalidInteger, n.error);
+          else err(out, slot, ErrorCodes.InvalidInteger, n.error);
         }
         break;
       }
       case 'cacheInfo': {
-        const sel = pick(slot, r);
+        const sel = pick(out, slot, r);
         if (!sel) break;
         const labels = sel.labels ?? {};
         for (const [key, labelName] of [
@@ -139,14 +149,14 @@ export function assemble(plan: ExtractionPlan, results: SlotResult[]): EndpointM
           if (v === undefined || v === '') continue;
           const n = goAtoi(v);
           if ('value' in n) out[key] = n.value;
-          else err(slot, ErrorCodes.InvalidInteger, n.error);
+          else err(out, slot, ErrorCodes.InvalidInteger, n.error);
         }
         break;
       }
       case 'cacheBlockSize':
       case 'cacheNumBlocks': {
-        const sel = pick(slot, r);
-        if (sel && finite(slot, sel.value)) {
+        const sel = pick(out, slot, r);
+        if (sel && finite(out, slot, sel.value)) {
           if (slot.role === 'cacheBlockSize') out.cacheBlockSize = Math.trunc(sel.value);
           else out.cacheNumGpuBlocks = Math.trunc(sel.value);
         }

@@ -208,3 +208,29 @@ describe('fuzz', () => {
     assert.equal(pair.wasm.memoryBytes(), startMemory);
   });
 });
+
+describe('fuzz: several specs on one family', () => {
+  test('10,000 grammar-generated Triton pages (four specs read nv_trt_llm_* families by label)', () => {
+    const pair = new Pair(engineConfig('triton-trtllm'));
+    const line = fc
+      .tuple(
+        fc.constantFrom('nv_trt_llm_request_metrics', 'nv_trt_llm_kv_cache_block_metrics', 'nv_other'),
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('request_type', 'kv_cache_block_type', 'model', 'version'),
+            fc.constantFrom('waiting', 'scheduled', 'fraction', 'tokens_per', 'max', 'context', '1', ''),
+          ),
+          { maxLength: 3 },
+        ),
+        fc.oneof(fc.integer({ min: -3, max: 100000 }).map(String), fc.constantFrom('0.5', 'NaN', '1e3', 'x')),
+        fc.constantFrom('', ' 5', ' 1000', ' -1', ' 7 extra'),
+      )
+      .map(([n, ls, v, ts]) => `${n}{${ls.map(([k, x]) => `${k}="${x}"`).join(',')}} ${v}${ts}`);
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 15 }), (lines) =>
+        check(pair, encoder.encode(lines.join('\n'))),
+      ),
+      { numRuns: 10_000 },
+    );
+  });
+});
