@@ -47,6 +47,7 @@ export class WasmScanner {
   private view!: DataView;
   private readonly inputBase: number;
   private readonly outBase: number;
+  private readonly results: SlotResult[];
 
   constructor(private readonly slots: readonly PlanSlot[]) {
     if (slots.length > MAX_SLOTS)
@@ -64,6 +65,7 @@ export class WasmScanner {
       },
     });
     this.ex = instance.exports as unknown as ParserExports;
+    this.results = slots.map(() => ({ declared: false, samples: 0, selected: null, malformed: null }));
     this.refreshViews();
     this.inputBase = this.ex.inputPtr();
     this.outBase = this.ex.outPtr();
@@ -174,7 +176,8 @@ export class WasmScanner {
   private parseLoaded(len: number): SlotResult[] {
     this.ex.parse(len);
     if (this.ex.memory.buffer !== this.buffer) this.refreshViews();
-    return this.slots.map((slot, i) => this.readSlot(slot, i));
+    for (let i = 0; i < this.slots.length; i++) this.readSlot(this.slots[i]!, this.results[i]!, i);
+    return this.results;
   }
 
   /** The benchmark floor: copy the page in and count its newlines with SIMD. */
@@ -207,38 +210,40 @@ export class WasmScanner {
     return true;
   }
 
-  private readSlot(slot: PlanSlot, i: number): SlotResult {
+  /** Fills the reused result record of slot i (callers consume results before the next scan). */
+  private readSlot(slot: PlanSlot, r: SlotResult, i: number): void {
     // the output records are 8-byte aligned: index the typed views directly
     const o32 = (this.outBase + i * OUT_BYTES) >> 2;
     const i32 = this.i32;
-    const errCode = i32[o32 + Out.err / 4]!;
-    const selected = i32[o32 + Out.selected / 4] === 1;
-    let labels: Record<string, string> | null = null;
-    if (selected && slot.captures.length > 0) {
-      labels = {};
-      for (let k = 0; k < slot.captures.length; k++) {
-        const start = i32[o32 + Out.caps / 4 + 2 * k]!;
-        if (start < 0) continue;
-        const end = i32[o32 + Out.caps / 4 + 2 * k + 1]!;
-        labels[slot.captures[k]!] = decodeLabelValue(
-          this.bytes,
-          this.inputBase + start,
-          this.inputBase + end,
-        );
+    r.declared = i32[o32 + Out.declared / 4] === 1;
+    r.samples = i32[o32 + Out.samples / 4]!;
+    if (i32[o32 + Out.selected / 4] === 1) {
+      let labels: Record<string, string> | null = null;
+      if (slot.captures.length > 0) {
+        labels = {};
+        for (let k = 0; k < slot.captures.length; k++) {
+          const start = i32[o32 + Out.caps / 4 + 2 * k]!;
+          if (start < 0) continue;
+          const end = i32[o32 + Out.caps / 4 + 2 * k + 1]!;
+          labels[slot.captures[k]!] = decodeLabelValue(
+            this.bytes,
+            this.inputBase + start,
+            this.inputBase + end,
+          );
+        }
       }
+      r.selected = { value: this.f64[(o32 >> 1) + Out.value / 8]!, labels };
+    } else {
+      r.selected = null;
     }
-    return {
-      declared: i32[o32 + Out.declared / 4] === 1,
-      samples: i32[o32 + Out.samples / 4]!,
-      selected: selected ? { value: this.f64[(o32 >> 1) + Out.value / 8]!, labels } : null,
-      malformed:
-        errCode === 0
-          ? null
-          : {
-              line: i32[o32 + Out.errLine / 4]!,
-              column: i32[o32 + Out.errCol / 4]!,
-              reason: MALFORMED_REASONS[errCode] ?? `error ${errCode}`,
-            },
-    };
+    const errCode = i32[o32 + Out.err / 4]!;
+    r.malformed =
+      errCode === 0
+        ? null
+        : {
+            line: i32[o32 + Out.errLine / 4]!,
+            column: i32[o32 + Out.errCol / 4]!,
+            reason: MALFORMED_REASONS[errCode] ?? `error ${errCode}`,
+          };
   }
 }
