@@ -137,6 +137,19 @@ describe('JSON top-level scanner vs JSON.parse', () => {
       '\ufeff{"model":"bom"}',
       `{"model":"${'x'.repeat(70_000)}"}`,
       `${'['.repeat(70_000)}${']'.repeat(70_000)}`,
+      ...['-', '01', '1.', '.5', '1e', '1e+', '+1', '-01', '1.5e-3', '-0.0E+00', '2e308'].map(
+        (n) => `{"model":${n}}`,
+      ),
+      ...['tru', 'nul', 'fals', 'truex', 'nulll', 'True', 'NaN', 'Infinity'].map((l) => `{"model":${l}}`),
+      '{"model":"tab\\tinside"}',
+      '{"model":"raw\ttab"}',
+      '{"model":"del\u007f ok"}',
+      '{"model":"\\ud800 lone surrogate"}',
+      '{"model":"bad \\u12G4"}',
+      '{"model"\u000b:"vertical tab"}',
+      '{"model":"a"}\u0000',
+      '{"a":1,"model":[1,{"model":2}],"b":{}}',
+      '{"model":{"k":[true,false,null]}}',
       `{${Array.from({ length: 5000 }, (_, i) => `"k${i}":${i}`).join(',')},"model":"last"}`,
     ];
     for (const c of cases) agree(Buffer.from(c));
