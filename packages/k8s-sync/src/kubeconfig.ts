@@ -69,12 +69,27 @@ export function loadKubeConfig(src: KubeConfigSource = {}): { kubeConfig: KubeCo
   return { kubeConfig: kc, origin: origin! };
 }
 
-/** A configuration pointing at a plain-HTTP server with no credentials (the loopback stand-in in tests). */
-export function kubeConfigForServer(server: string, namespace = 'default'): KubeConfig {
+/**
+ * A configuration for a server given by URL (the loopback stand-in in tests). Plain HTTP needs skipTLSVerify in
+ * client-node 1.4; for HTTPS pass the CA (PEM) to verify against, and a bearer token if the server wants one.
+ */
+export function kubeConfigForServer(
+  server: string,
+  namespace = 'default',
+  auth: { caPem?: string; token?: string } = {},
+): KubeConfig {
   const kc = new KubeConfig();
+  const https = server.startsWith('https:');
   kc.loadFromOptions({
-    clusters: [{ name: 'standin', server, skipTLSVerify: true }],
-    users: [{ name: 'tester' }],
+    clusters: [
+      {
+        name: 'standin',
+        server,
+        skipTLSVerify: !https || auth.caPem === undefined,
+        ...(auth.caPem !== undefined ? { caData: Buffer.from(auth.caPem).toString('base64') } : {}),
+      },
+    ],
+    users: [{ name: 'tester', ...(auth.token !== undefined ? { token: auth.token } : {}) }],
     contexts: [{ name: 'standin', cluster: 'standin', user: 'tester', namespace }],
     currentContext: 'standin',
   });

@@ -2,6 +2,7 @@
 // get/create/update/delete, Status errors), backed by the in-memory ObjectStore. It survives stop()/start() on the
 // same port with its data, like an API server restart in front of the same etcd.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import {
   apiVersionOf,
@@ -22,6 +23,10 @@ import { WatchStream } from './watch-stream.js';
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'delete';
 
 export interface StandinOptions {
+  /** Serve HTTPS with this key and certificate (PEM), as a real API server does. */
+  tls?: { key: string; cert: string };
+  /** Require `Authorization: Bearer <token>` (401 otherwise), as for a service account. */
+  bearerToken?: string;
   /** Resource types known to the stand-in (default: core pods/configmaps/namespaces, leases, the inference CRDs). */
   resources?: readonly ResourceType[];
   /** Auto-compaction: keep at most this many events in the watch log. */
@@ -80,8 +85,9 @@ export class KubeApiStandin {
   /** Listens on 127.0.0.1 (a random port the first time, the same port after a stop). Returns the base URL. */
   async start(): Promise<string> {
     if (this.server) return this.url;
-    const server = createServer((req, res) => this.handle(req, res));
-    server.on('connection', (s) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    const server = this.opts.tls ? createTlsServer({ ...this.opts.tls }, handler) : createServer(handler);
+    server.on(this.opts.tls ? 'secureConnection' : 'connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
@@ -130,7 +136,7 @@ export class KubeApiStandin {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   get isRunning(): boolean {
@@ -275,6 +281,13 @@ export class KubeApiStandin {
     res.on('finish', () => {
       record.status = res.statusCode;
     });
+    if (
+      this.opts.bearerToken !== undefined &&
+      req.headers.authorization !== `Bearer ${this.opts.bearerToken}`
+    ) {
+      this.fail(res, 'Unauthorized', 'Unauthorized');
+      return;
+    }
     const run = () => {
       try {
         this.route(req, res, url, query);

@@ -2,6 +2,7 @@
 
 export type StatusReason =
   | 'BadRequest'
+  | 'Unauthorized'
   | 'Forbidden'
   | 'NotFound'
   | 'AlreadyExists'
@@ -26,6 +27,7 @@ export interface StatusBody {
 
 export const STATUS_CODE: Record<StatusReason, number> = {
   BadRequest: 400,
+  Unauthorized: 401,
   Forbidden: 403,
   NotFound: 404,
   AlreadyExists: 409,

@@ -4,7 +4,8 @@ export type SourceErrorCode =
   | 'Forbidden' // 403: an RBAC grant is missing
   | 'NotFound' // 404 on a collection: the CRD (or that version of it) is not installed
   | 'Unauthorized' // 401: credentials rejected
-  | 'Unreachable' // connection refused/reset, DNS, TLS, premature close
+  | 'Unreachable' // connection refused/reset, DNS, premature close
+  | 'TlsError' // the server certificate does not verify against the configured CA
   | 'ServerError' // 5xx or another unexpected status
   | 'Stalled' // our watchdog: no event or reconnect for too long
   | 'Unknown';
@@ -90,6 +91,14 @@ export function classifyError(err: unknown, r: ResourceDescription): SourceError
       code: 'Stalled',
       message,
       hint: 'no watch event or reconnect within the staleness limit; restarting',
+    };
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL/.test(code)) {
+    return {
+      code: 'TlsError',
+      message,
+      hint: `TLS verification failed (${code}): check the cluster CA (certificate-authority-data) of the kubeconfig`,
     };
   }
   const name = (err as { name?: unknown } | null)?.name;

@@ -244,7 +244,12 @@ export class WatchedResource {
       attempt: this.backoff.attempts,
     };
     // Missing grants and CRDs need a human: error level. Transport trouble heals itself: warn.
-    if (e.code === 'Forbidden' || e.code === 'NotFound' || e.code === 'Unauthorized') {
+    if (
+      e.code === 'Forbidden' ||
+      e.code === 'NotFound' ||
+      e.code === 'Unauthorized' ||
+      e.code === 'TlsError'
+    ) {
       this.o.logger.error(
         fields,
         `cannot ${this.st.synced ? 'watch' : 'list'} ${resourceName(this.o.resource)}: ${e.code}`,
