@@ -673,6 +673,7 @@ function commentLine(p: usize, lineEnd: usize): bool {
   if (!isBlank(<u32>load<u8>(p))) return false;
   while (p < lineEnd && isBlank(<u32>load<u8>(p))) p++;
   if (p >= lineEnd) return false;
+  if (load<i32>(PREFIX_TABLE + prefixHash(load<u64>(p))) == 0) return false; // not a wanted family
   const gm = matchGroups(p, lineEnd, true);
   if (gm != 0) {
     const sm = slotsOf(gm);
@@ -716,6 +717,16 @@ export function parse(len: i32): i32 {
     }
     const le = nl > p && load<u8>(nl - 1) == 13 ? nl - 1 : nl;
     if (c == 35) {
+      // canonical "# HELP name" / "# TYPE name" of an unwanted family: one hash lookup, no call
+      const head = load<u64>(p) & 0xffffffffffffff;
+      if (
+        (head == 0x20504c45482023 || head == 0x20455059542023) &&
+        !isBlank(<u32>load<u8>(p + 7)) &&
+        load<i32>(PREFIX_TABLE + prefixHash(load<u64>(p + 7))) == 0
+      ) {
+        p = nl + 1;
+        continue;
+      }
       if (commentLine(p, le)) break;
       p = nl + 1;
       continue;

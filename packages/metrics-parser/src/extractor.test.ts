@@ -306,3 +306,16 @@ describe('trap recovery', () => {
     assert.equal(ex.extract(new TextEncoder().encode('q 2\n')).waitingQueueSize, 2);
   });
 });
+
+describe('comment forms', () => {
+  test('HELP/TYPE with extra blanks, tabs or a lower-case keyword', () => {
+    assert.deepEqual(waiting().extract('#  TYPE   q gauge\n').errors[0]?.code, 'NoMetrics');
+    assert.deepEqual(waiting().extract('#\tHELP\tq\thelp text\n').errors[0]?.code, 'NoMetrics');
+    assert.deepEqual(waiting().extract('# HELP  q two blanks\n').errors[0]?.code, 'NoMetrics');
+    assert.deepEqual(
+      waiting().extract('# help q lower case is a plain comment\n').errors[0]?.code,
+      'FamilyNotFound',
+    );
+    assert.deepEqual(waiting().extract('# HELP\n# TYPE \n#\n').errors[0]?.code, 'FamilyNotFound');
+  });
+});
