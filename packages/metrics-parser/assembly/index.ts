@@ -523,7 +523,7 @@ let errAt: usize = 0;
 }
 
 /** Check one parsed label against the spec labels of every slot in `sm`. */
-function noteLabel(sm: i32, np: usize, nlen: usize, vp: usize, ve: usize): void {
+@inline function noteLabel(sm: i32, np: usize, nlen: usize, vp: usize, ve: usize): void {
   while (sm != 0) {
     const s = ctz<i32>(sm);
     sm &= sm - 1;
