@@ -39,6 +39,21 @@ describe('flags (pflag semantics)', () => {
     assert.equal(logLevel(f), 'debug');
     assert.equal(f.plugin.length, 2);
   });
+  test('older charts: --log-level and the GAIE v0.3 camelCase spellings', () => {
+    const f = parseFlags([
+      '--streaming',
+      '--log-level',
+      'error',
+      '-grpcPort',
+      '7001',
+      '-grpcHealthPort=7002',
+      '-metricsPort',
+      '7003',
+    ]);
+    assert.equal(logLevel(f), 'error');
+    assert.deepEqual([f['grpc-port'], f['grpc-health-port'], f['metrics-port']], [7001, 7002, 7003]);
+    assert.equal(parseFlags(['-streaming=false']).streaming, false);
+  });
   test('bad input is a clear FlagError', () => {
     assert.throws(
       () => parseFlags(['--nope']),

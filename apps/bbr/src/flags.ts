@@ -29,7 +29,15 @@ const STRING_FLAGS = [
   'zap-stacktrace-level',
   'zap-time-encoding',
   'graceful-shutdown-timeout',
+  'log-level',
 ] as const;
+
+// GAIE v0.3 spelled the flags in Go-flag camelCase with one dash (-grpcPort 9004 -streaming=false).
+const V03_ALIASES: Record<string, string[]> = {
+  'grpc-port': ['grpcPort'],
+  'grpc-health-port': ['grpcHealthPort'],
+  'metrics-port': ['metricsPort'],
+};
 
 export const HELP = `Usage: igw-bbr [flags]
 
@@ -54,7 +62,9 @@ Flags:
   --max-request-body-bytes int       larger request bodies get 413 (default 67108864)
   --graceful-shutdown-timeout dur    how long SIGTERM waits for in-flight streams (default 25s)
   -v, --v int                        log verbosity: 0-3 info, 4 debug, 5+ trace (default 0)
-  --zap-log-level string             debug|info|error or an integer (mapped onto pino levels)
+  --zap-log-level string             debug|info|error or an integer (mapped onto pino levels); --log-level (older
+                                     charts) is the same
+  -grpcPort, -grpcHealthPort, -metricsPort   GAIE v0.3 spellings, accepted
   --zap-encoder, --zap-devel, --zap-stacktrace-level, --zap-time-encoding
                                      accepted for Helm compatibility; logs are always JSON (pino)
   --metrics-endpoint-auth            accepted; /metrics is served without authentication (default true)
@@ -146,6 +156,7 @@ const schema = z.object({
       return Number(s);
     }),
   'zap-log-level': z.string().optional(),
+  'log-level': z.string().optional(),
   'zap-encoder': z.string().optional(),
   'zap-devel': z.boolean().optional(),
   'zap-stacktrace-level': z.string().optional(),
@@ -163,6 +174,7 @@ export function parseFlags(argv: readonly string[]): BbrFlags {
     boolean: [...BOOLEAN_FLAGS],
     string: [...STRING_FLAGS],
     array: ['plugin'],
+    alias: V03_ALIASES,
     configuration: {
       'camel-case-expansion': false,
       'dot-notation': false,
@@ -199,7 +211,7 @@ export function parseFlags(argv: readonly string[]): BbrFlags {
 
 /** pino level from -v and --zap-log-level (zap's integer levels are negated verbosities). */
 export function logLevel(f: BbrFlags): 'error' | 'info' | 'debug' | 'trace' {
-  const z = f['zap-log-level'];
+  const z = f['zap-log-level'] ?? f['log-level'];
   if (z !== undefined) {
     if (z === 'error' || z === 'info' || z === 'debug') return z;
     if (/^\d+$/.test(z)) return Number(z) >= 5 ? 'trace' : Number(z) >= 4 ? 'debug' : 'info';
