@@ -1,6 +1,29 @@
 // Just enough RBAC for the stand-in to enforce a Role or ClusterRole, so tests can prove the manifests under
 // deploy/rbac grant what the clients use (and that a Role cannot serve a cluster-wide request).
 
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'delete';
+
+/** The RBAC verb of a request, as the API server derives it; undefined for a method the stand-in does not serve. */
+export function requestVerb(
+  method: string,
+  named: boolean,
+  watchParam: string | undefined,
+): Verb | undefined {
+  switch (method) {
+    case 'GET':
+      if (named) return 'get';
+      return watchParam === 'true' || watchParam === '1' ? 'watch' : 'list';
+    case 'POST':
+      return named ? undefined : 'create';
+    case 'PUT':
+      return named ? 'update' : undefined;
+    case 'DELETE':
+      return named ? 'delete' : undefined;
+    default:
+      return undefined;
+  }
+}
+
 export interface PolicyRule {
   apiGroups?: string[];
   resources?: string[];

@@ -15,12 +15,14 @@ import {
 } from '../informers/resource-types.js';
 import { LabelSelectorError, parseLabelSelector } from '../reconcile/label-selector.js';
 import { FieldSelectorError, parseFieldSelector } from './field-selector.js';
+import { readJsonBody, sendJson, sendStatus } from './http-io.js';
 import { type KubeObject, ObjectStore, StoreError } from './object-store.js';
-import { allows, type Grant } from './rbac.js';
-import { STATUS_CODE, type StatusReason, statusBody } from './status.js';
+import { allows, type Grant, requestVerb, type Verb } from './rbac.js';
+import { RequestHold } from './request-hold.js';
+import { statusBody } from './status.js';
 import { WatchStream } from './watch-stream.js';
 
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'delete';
+export type { Verb } from './rbac.js';
 
 export interface StandinOptions {
   /** Serve HTTPS with this key and certificate (PEM), as a real API server does. */
@@ -41,14 +43,6 @@ export interface StandinOptions {
   maxBodyBytes?: number;
 }
 
-/** Requests held back until release() (a slow API server), to force the order of concurrent writes in tests. */
-export interface RequestHold {
-  readonly method: string;
-  readonly resource: ResourceKey;
-  readonly queued: number;
-  release(): void;
-}
-
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -56,7 +50,11 @@ export interface RecordedRequest {
   status: number;
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
+const WATCH_HEADERS = {
+  'content-type': 'application/json',
+  'transfer-encoding': 'chunked',
+  'cache-control': 'no-cache',
+};
 
 export class KubeApiStandin {
   readonly store: ObjectStore;
@@ -285,20 +283,20 @@ export class KubeApiStandin {
       this.opts.bearerToken !== undefined &&
       req.headers.authorization !== `Bearer ${this.opts.bearerToken}`
     ) {
-      this.fail(res, 'Unauthorized', 'Unauthorized');
+      sendStatus(res, 'Unauthorized', 'Unauthorized');
       return;
     }
     const run = () => {
       try {
         this.route(req, res, url, query);
       } catch (err) {
-        this.fail(res, 'InternalError', `stand-in: ${(err as Error).message}`);
+        sendStatus(res, 'InternalError', `stand-in: ${(err as Error).message}`);
       }
     };
     const key = parseResourcePath(url.pathname)?.resource;
     for (const h of this.holds) {
-      if (h.method === record.method && h.resource === key) {
-        (h as unknown as { enqueue(fn: () => void): void }).enqueue(run);
+      if (h.matches(record.method, key)) {
+        h.enqueue(run);
         return;
       }
     }
@@ -307,23 +305,8 @@ export class KubeApiStandin {
 
   /** Holds requests of this method to this resource until release(), which runs them in arrival order. */
   hold(method: string, rt: ResourceType): RequestHold {
-    const queue: Array<() => void> = [];
-    const holds = this.holds;
-    const h = {
-      method,
-      resource: resourceKey(rt),
-      get queued() {
-        return queue.length;
-      },
-      enqueue(fn: () => void) {
-        queue.push(fn);
-      },
-      release() {
-        holds.delete(h);
-        for (const fn of queue.splice(0)) fn();
-      },
-    };
-    holds.add(h);
+    const h = new RequestHold(method, resourceKey(rt), (x) => this.holds.delete(x));
+    this.holds.add(h);
     return h;
   }
 
@@ -331,26 +314,12 @@ export class KubeApiStandin {
     const p = parseResourcePath(url.pathname);
     const rt = p ? this.known.get(p.resource) : undefined;
     if (!p || !rt || !this.installed.has(p.resource)) {
-      this.fail(res, 'NotFound', 'the server could not find the requested resource');
+      sendStatus(res, 'NotFound', 'the server could not find the requested resource');
       return;
     }
-    const method = req.method ?? 'GET';
-    const verb: Verb | undefined =
-      method === 'GET'
-        ? p.name !== undefined
-          ? 'get'
-          : query.watch === 'true' || query.watch === '1'
-            ? 'watch'
-            : 'list'
-        : method === 'POST' && p.name === undefined
-          ? 'create'
-          : method === 'PUT' && p.name !== undefined
-            ? 'update'
-            : method === 'DELETE' && p.name !== undefined
-              ? 'delete'
-              : undefined;
+    const verb = requestVerb(req.method ?? 'GET', p.name !== undefined, query.watch);
     if (verb === undefined) {
-      this.fail(res, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+      sendStatus(res, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
       return;
     }
     const denied = this.forbidden.get(p.resource);
@@ -366,7 +335,7 @@ export class KubeApiStandin {
     if (rbacDenied || denied === 'all' || denied?.has(verb)) {
       const where =
         p.namespace !== undefined ? ` in the namespace "${p.namespace}"` : ' at the cluster scope';
-      this.fail(
+      sendStatus(
         res,
         'Forbidden',
         `${rt.plural}${rt.group ? `.${rt.group}` : ''} is forbidden: User "system:serviceaccount:standin:tester" cannot ${verb} resource "${rt.plural}" in API group "${rt.group}"${where}`,
@@ -378,7 +347,7 @@ export class KubeApiStandin {
       case 'get': {
         const o = this.store.get(rt, p.namespace, p.name!);
         if (!o) this.storeFail(res, new StoreError('NotFound', `${rt.plural} "${p.name}" not found`), rt, p);
-        else this.json(res, 200, o);
+        else sendJson(res, 200, o);
         return;
       }
       case 'list':
@@ -389,13 +358,15 @@ export class KubeApiStandin {
         return;
       case 'delete':
         try {
-          this.json(res, 200, this.store.delete(rt, p.namespace, p.name!));
+          sendJson(res, 200, this.store.delete(rt, p.namespace, p.name!));
         } catch (err) {
           this.storeFail(res, err, rt, p);
         }
         return;
       default:
-        this.readBody(req, res, (body) => this.write(res, rt, p, verb, body));
+        readJsonBody(req, res, this.opts.maxBodyBytes ?? 3 * 1024 * 1024, (body) =>
+          this.write(res, rt, p, verb, body),
+        );
     }
   }
 
@@ -405,13 +376,13 @@ export class KubeApiStandin {
     if (query.resourceVersionMatch === 'Exact' && query.resourceVersion !== undefined) {
       const asked = Number(query.resourceVersion);
       if (asked < this.store.compactedVersion()) {
-        this.fail(res, 'Expired', this.expiredStatus(Number(query.resourceVersion)).message);
+        sendStatus(res, 'Expired', this.expiredStatus(Number(query.resourceVersion)).message);
         return;
       }
     }
     const probe = new WatchStream(res, filter, false, () => {});
     const items = this.store.list(rt, p.namespace).filter((o) => probe.matches(o));
-    this.json(res, 200, {
+    sendJson(res, 200, {
       kind: `${rt.kind}List`,
       apiVersion: apiVersionOf(rt),
       metadata: { resourceVersion: String(this.store.currentVersion()) },
@@ -425,15 +396,15 @@ export class KubeApiStandin {
     const rvParam = query.resourceVersion ?? '';
     const fromRv = rvParam === '' || rvParam === '0' ? undefined : Number(rvParam);
     if (fromRv !== undefined && !Number.isInteger(fromRv)) {
-      this.fail(res, 'BadRequest', `invalid resource version "${rvParam}"`);
+      sendStatus(res, 'BadRequest', `invalid resource version "${rvParam}"`);
       return;
     }
     const backlog = fromRv === undefined ? undefined : this.store.eventsSince(p.resource, fromRv);
     if (backlog === 'expired' && this.opts.expiredWatch === 'http') {
-      this.fail(res, 'Expired', this.expiredStatus(fromRv).message);
+      sendStatus(res, 'Expired', this.expiredStatus(fromRv).message);
       return;
     }
-    res.writeHead(200, { ...JSON_HEADERS, 'transfer-encoding': 'chunked', 'cache-control': 'no-cache' });
+    res.writeHead(200, WATCH_HEADERS);
     res.flushHeaders();
     const w = new WatchStream(res, filter, query.allowWatchBookmarks === 'true', (x) =>
       this.watches.delete(x),
@@ -460,13 +431,13 @@ export class KubeApiStandin {
 
   private write(res: ServerResponse, rt: ResourceType, p: ParsedPath, verb: Verb, body: unknown): void {
     if (typeof body !== 'object' || body === null || typeof (body as KubeObject).metadata !== 'object') {
-      this.fail(res, 'BadRequest', 'the body must be a JSON object with metadata');
+      sendStatus(res, 'BadRequest', 'the body must be a JSON object with metadata');
       return;
     }
     const obj = body as KubeObject;
     if (p.namespace !== undefined) {
       if (obj.metadata.namespace !== undefined && obj.metadata.namespace !== p.namespace) {
-        this.fail(
+        sendStatus(
           res,
           'BadRequest',
           'the namespace of the provided object does not match the namespace sent on the request',
@@ -476,12 +447,12 @@ export class KubeApiStandin {
       obj.metadata.namespace = p.namespace;
     }
     if (verb === 'update' && obj.metadata.name !== p.name) {
-      this.fail(res, 'BadRequest', 'the name of the object does not match the name on the URL');
+      sendStatus(res, 'BadRequest', 'the name of the object does not match the name on the URL');
       return;
     }
     try {
-      if (verb === 'create') this.json(res, 201, this.store.create(rt, obj));
-      else this.json(res, 200, this.store.update(rt, obj));
+      if (verb === 'create') sendJson(res, 201, this.store.create(rt, obj));
+      else sendJson(res, 200, this.store.update(rt, obj));
     } catch (err) {
       this.storeFail(res, err, rt, p);
     }
@@ -497,37 +468,11 @@ export class KubeApiStandin {
       };
     } catch (err) {
       if (err instanceof LabelSelectorError || err instanceof FieldSelectorError) {
-        this.fail(res, 'BadRequest', err.message);
+        sendStatus(res, 'BadRequest', err.message);
         return undefined;
       }
       throw err;
     }
-  }
-
-  private readBody(req: IncomingMessage, res: ServerResponse, then: (body: unknown) => void): void {
-    const max = this.opts.maxBodyBytes ?? 3 * 1024 * 1024;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max && !failed) {
-        failed = true;
-        this.fail(res, 'RequestEntityTooLarge', `request body larger than ${max} bytes`);
-        req.resume();
-      } else if (!failed) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (failed) return;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch (err) {
-        this.fail(res, 'BadRequest', `the body is not valid JSON: ${(err as Error).message}`);
-        return;
-      }
-      then(parsed);
-    });
   }
 
   private expiredStatus(fromRv?: number) {
@@ -539,29 +484,10 @@ export class KubeApiStandin {
 
   private storeFail(res: ServerResponse, err: unknown, rt: ResourceType, p: ParsedPath): void {
     if (!(err instanceof StoreError)) throw err;
-    this.fail(res, err.reason, err.message, {
+    sendStatus(res, err.reason, err.message, {
       kind: rt.plural,
       ...(rt.group ? { group: rt.group } : {}),
       ...(p.name !== undefined ? { name: p.name } : {}),
     });
-  }
-
-  private fail(
-    res: ServerResponse,
-    reason: StatusReason,
-    message: string,
-    details?: Record<string, string>,
-  ): void {
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    this.json(res, STATUS_CODE[reason], statusBody(reason, message, details));
-  }
-
-  private json(res: ServerResponse, status: number, body: unknown): void {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text) });
-    res.end(text);
   }
 }
