@@ -10,6 +10,7 @@ import {
   nBuckets,
   pActive,
   pCand,
+  pAllow,
   pCandIn,
   pGen,
   pHasMetrics,
@@ -38,7 +39,14 @@ import { rngSeed } from './rng';
 import { xxh64 } from './xxhash';
 import { saturated, utilizationFilter } from './saturation';
 import { pick, scoreAll } from './scoring';
-import { STATUS_BAD_REQUEST, STATUS_LEGACY_NO_PODS, STATUS_NO_CANDIDATES, STATUS_OK, STATUS_SHED } from './status';
+import {
+  STATUS_BAD_REQUEST,
+  STATUS_FILTERED_EMPTY,
+  STATUS_LEGACY_NO_PODS,
+  STATUS_NO_CANDIDATES,
+  STATUS_OK,
+  STATUS_SHED,
+} from './status';
 
 /** Hashes the prompt in the input buffer as schedule() does (for tests and the hashing benchmark). */
 export function hashPrompt(modelLen: i32, promptLen: i32): i32 {
@@ -106,6 +114,7 @@ function publishLayout(): void {
   lay(24, <f64>regionEnd);
   lay(25, <f64>pHashes);
   lay(26, <f64>pLruCount);
+  lay(27, <f64>pAllow);
 }
 
 export function cfgPtr(): usize {
@@ -167,7 +176,8 @@ export function isSaturated(now: f64): i32 {
 
 /**
  * One scheduling decision. Input: model bytes then prompt bytes at the input buffer, and (nCandIn >= 0) the
- * subset-hint slots at pCandIn in ascending order. flags: bit0 = critical (legacy tree only).
+ * subset-hint slots at pCandIn in ascending order. flags: bit0 = critical (legacy tree only), bit1 = apply the
+ * header-based-testing-filter mask at pAllow.
  */
 export function schedule(modelLen: i32, promptLen: i32, nCandIn: i32, target: u32, priority: f64, now: f64, flags: i32): i32 {
   out(O_N_CAND, 0);
@@ -196,6 +206,16 @@ export function schedule(modelLen: i32, promptLen: i32, nCandIn: i32, target: u3
   }
   if (priority < 0 && saturated(now, n)) return STATUS_SHED;
   if (n == 0) return STATUS_NO_CANDIDATES;
+  if ((flags & 2) != 0) {
+    // header-based-testing-filter: keep the slots JS marked in pAllow
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      const slot = load<i32>(pCand + (<usize>i << 2));
+      if (load<i32>(pAllow + (<usize>slot << 2)) != 0) store<i32>(pCand + (<usize>(w++) << 2), slot);
+    }
+    n = w;
+    if (n == 0) return STATUS_FILTERED_EMPTY;
+  }
   if (utilFilter) n = utilizationFilter(now, n);
 
   let total = 0;

@@ -48,6 +48,7 @@ export let pCandIn: usize = 0; // i32[E] slots written by JS (subset hint)
 export let pCand: usize = 0; // i32[E] final candidate slots (output)
 export let pOrder: usize = 0; // i32[E] shuffle order (positions)
 export let pTaken: usize = 0; // i32[E]
+export let pAllow: usize = 0; // i32[E] header-filter mask written by JS (1 = allowed), reset by JS after the call
 export let pTotal: usize = 0; // f64[E] weighted score per candidate position (output)
 export let pPerScorer: usize = 0; // f64[MAX_SCORERS*E] clamped score per scorer (output, row per scorer)
 export let pKeys: usize = 0; // f64[E]
@@ -73,7 +74,7 @@ let nInUse: usize, nGen: usize, nHasMetrics: usize, nWaiting: usize, nRunning: u
 let nMaxLora: usize, nUpdatedAt: usize, nNActive: usize, nNWaitingModels: usize, nActive: usize, nWaitingModels: usize;
 let nLruHead: usize, nLruTail: usize, nLruCount: usize, nNodeHash: usize, nNodePrev: usize, nNodeNext: usize;
 let nNodeChain: usize, nBucketsP: usize, nMatch: usize, nCandIn: usize, nCand: usize, nOrder: usize, nTaken: usize;
-let nTotal: usize, nPerScorer: usize, nKeys: usize, nPicked: usize, nLegacy: usize, nHashes: usize, nInput: usize;
+let nAllow: usize, nTotal: usize, nPerScorer: usize, nKeys: usize, nPicked: usize, nLegacy: usize, nHashes: usize, nInput: usize;
 let nEnd: usize;
 
 function plan(e: i32, a: i32, c: i32, inBytes: i32, blocks: i32, nb: i32): void {
@@ -105,6 +106,7 @@ function plan(e: i32, a: i32, c: i32, inBytes: i32, blocks: i32, nb: i32): void 
   nCand = p; p = align16(p + E * 4);
   nOrder = p; p = align16(p + E * 4);
   nTaken = p; p = align16(p + E * 4);
+  nAllow = p; p = align16(p + E * 4);
   nTotal = p; p = align16(p + E * 8);
   nPerScorer = p; p = align16(p + E * <usize>MAX_SCORERS * 8);
   nKeys = p; p = align16(p + E * 8);
@@ -204,9 +206,10 @@ export function reserve(e: i32, a: i32, c: i32, inBytes: i32, blocks: i32): i32 
   pActive = nActive; pWaitingModels = nWaitingModels; pLruHead = nLruHead; pLruTail = nLruTail;
   pLruCount = nLruCount; pNodeHash = nNodeHash; pNodePrev = nNodePrev; pNodeNext = nNodeNext;
   pNodeChain = nNodeChain; pBuckets = nBucketsP; pMatch = nMatch; pCandIn = nCandIn; pCand = nCand;
-  pOrder = nOrder; pTaken = nTaken; pTotal = nTotal; pPerScorer = nPerScorer; pKeys = nKeys; pPicked = nPicked;
+  pOrder = nOrder; pTaken = nTaken; pAllow = nAllow; pTotal = nTotal; pPerScorer = nPerScorer; pKeys = nKeys; pPicked = nPicked;
   pLegacy = nLegacy; pHashes = nHashes; pInput = nInput; regionEnd = nEnd;
 
+  memory.fill(pAllow, 0, <usize>capE << 2);
   rebuildBuckets();
   return 0;
 }

@@ -38,6 +38,7 @@ const configArb = (pickers: PickerType[]) =>
     tokenScheme: fc.boolean(),
     util: fc.boolean(),
     utilFilter: fc.boolean(),
+    headerFilter: fc.boolean(),
     headroom: fc.constantFrom(0, 0.5),
   });
 
@@ -60,6 +61,7 @@ function buildConfig(c: ArbOf<ReturnType<typeof configArb>>, legacyAllowed: bool
             kind: 'plugins',
             name: 'p',
             utilizationFilter: c.utilFilter,
+            headerFilter: c.headerFilter,
             scorers: c.scorers.map((t, i) => ({ name: t, type: t, weight: c.weights[i]! })),
             picker: { name: c.picker, type: c.picker, maxNumOfEndpoints: c.n > 0 ? c.n : 1 },
           },
@@ -120,6 +122,11 @@ const opArb = fc.oneof(
       priority: fc.constantFrom(-1, 0, 2),
       criticality: fc.constantFrom(undefined, 'Critical', 'Standard', 'Sheddable'),
       hint: fc.option(fc.subarray(IPS.map((ip) => (ip.includes(':') ? `[${ip}]:1` : `${ip}:1`)))),
+      selection: fc.option(
+        fc
+          .subarray([...IPS, '10.0.0.1:8000', '10.0.0.2:8001', '[fd00::5]:8002', '10.9.9.9'])
+          .map((xs) => xs.join(',')),
+      ),
     }),
   },
 );
@@ -165,6 +172,7 @@ function replay(s: Runnable, ops: Array<ArbOf<typeof opArb>>): unknown[] {
           priority: op.priority,
           criticality: op.criticality,
           subsetHint: op.hint,
+          endpointSelection: op.selection,
           nowMs: NOW,
           wantScores: true,
         }),
@@ -208,6 +216,7 @@ describe('WASM vs TypeScript reference', () => {
         tokenScheme: false,
         util: false,
         utilFilter: false,
+        headerFilter: false,
         headroom: 0,
       },
       false,

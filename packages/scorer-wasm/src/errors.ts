@@ -25,6 +25,7 @@ export const WasmStatus = {
   shed: 2,
   legacyNoPods: 3,
   badRequest: 4,
+  filteredEmpty: 5,
 } as const;
 
 export const SHED_SATURATED_MESSAGE = 'system saturated, sheddable request dropped';

@@ -38,6 +38,14 @@ export function hintIp(entry: string): string {
   return e;
 }
 
+function sortUnique(out: number[]): number[] {
+  out.sort((a, b) => a - b);
+  let w = 0;
+  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[i - 1]) out[w++] = out[i]!;
+  out.length = w;
+  return out;
+}
+
 export class EndpointRegistry {
   private readonly addresses: Array<string | undefined> = [];
   private readonly generations: number[] = [];
@@ -121,11 +129,27 @@ export class EndpointRegistry {
       const list = this.byIp.get(hintIp(entry));
       if (list) for (const s of list) out.push(s);
     }
-    out.sort((a, b) => a - b);
-    let w = 0;
-    for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[i - 1]) out[w++] = out[i]!;
-    out.length = w;
-    return out;
+    return sortUnique(out);
+  }
+
+  /**
+   * Live slots named by a test-epp-endpoint-selection header value: `ip:port` entries match exactly, bare IPs
+   * (optionally bracketed) match every endpoint on that IP. Ascending, without duplicates.
+   */
+  selectionSlots(value: string): number[] {
+    const out: number[] = [];
+    for (const raw of value.split(',')) {
+      const item = raw.trim();
+      if (item === '') continue;
+      if (parseEndpointAddress(item)) {
+        const s = this.byAddress.get(item);
+        if (s !== undefined) out.push(s);
+      } else {
+        const list = this.byIp.get(item.replace(/^\[(.*)\]$/, '$1'));
+        if (list) out.push(...list);
+      }
+    }
+    return sortUnique(out);
   }
 
   /** Interned id of an adapter name, creating it. */

@@ -270,3 +270,50 @@ describe('criticality outside the legacy profile', () => {
     assert.equal(priorityFromCriticality(undefined), 0);
   });
 });
+
+describe('header-based-testing-filter (conformance)', () => {
+  const conformance = () => {
+    const cfg = configOf('- type: header-based-testing-filter', '  - pluginRef: header-based-testing-filter');
+    const s = Scheduler.create(cfg, { seed: 4 });
+    for (const a of ['10.0.0.1:8000', '10.0.0.2:8000', '10.0.0.2:8001', '[fd00::3]:8000']) {
+      s.updateMetrics(s.addEndpoint(a), metrics());
+    }
+    return s;
+  };
+  const picks = (s: Scheduler, sel: string | undefined, extra: Partial<ScheduleRequest> = {}) => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      const r = s.schedule(req({ endpointSelection: sel, ...extra }));
+      seen.add(r.status === 'ok' ? r.endpoints[0]! : r.status);
+    }
+    return [...seen].sort();
+  };
+
+  test('the conformance config selects the endpoints named in the header', () => {
+    const s = conformance();
+    assert.deepEqual(picks(s, '10.0.0.1'), ['10.0.0.1:8000']);
+    assert.deepEqual(picks(s, ' 10.0.0.2:8001 '), ['10.0.0.2:8001']);
+    assert.deepEqual(picks(s, '10.0.0.2'), ['10.0.0.2:8000', '10.0.0.2:8001']);
+    assert.deepEqual(picks(s, '[fd00::3],10.9.9.9'), ['[fd00::3]:8000']);
+    assert.deepEqual(picks(s, '10.0.0.1,10.0.0.2:8000'), ['10.0.0.1:8000', '10.0.0.2:8000']);
+  });
+
+  test('no or unknown selection: the profile fails (upstream 429), the subset hint still comes first', () => {
+    const s = conformance();
+    for (const sel of [undefined, '', '10.9.9.9']) {
+      assert.deepEqual(s.schedule(req({ endpointSelection: sel })), {
+        status: 'error',
+        message: "failed to run scheduler profile 'default'",
+      });
+    }
+    assert.equal(
+      s.schedule(req({ endpointSelection: '10.0.0.1', subsetHint: ['10.0.0.2:1'] })).status,
+      'error',
+    );
+    assert.equal(s.schedule(req({ endpointSelection: '10.0.0.1', subsetHint: [] })).status, 'no-candidates');
+    assert.deepEqual(picks(s, '10.0.0.1,10.0.0.2', { subsetHint: ['10.0.0.2'] }), [
+      '10.0.0.2:8000',
+      '10.0.0.2:8001',
+    ]);
+  });
+});

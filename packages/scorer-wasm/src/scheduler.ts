@@ -209,8 +209,16 @@ export class Scheduler {
       for (let i = 0; i < slots.length; i++) this.i32[base + i] = slots[i]!;
       nCand = slots.length;
     }
-    const legacy = this.cfg.profile.kind === 'legacy-v0.3';
-    const flags = legacy && legacyCritical(req) ? 1 : 0;
+    const profile = this.cfg.profile;
+    const legacy = profile.kind === 'legacy-v0.3';
+    let flags = legacy && legacyCritical(req) ? 1 : 0;
+    let allowed: number[] | null = null;
+    if (profile.kind === 'plugins' && profile.headerFilter) {
+      allowed = this.reg.selectionSlots(req.endpointSelection ?? '');
+      const base = this.ptr(L.allow) / 4;
+      for (const s of allowed) this.i32[base + s] = 1;
+      flags |= 2;
+    }
     const status = this.ex.schedule(
       modelLen,
       promptLen,
@@ -220,6 +228,10 @@ export class Scheduler {
       req.nowMs,
       flags,
     );
+    if (allowed) {
+      const base = this.ptr(L.allow) / 4; // the mask is reset here so the next call starts clean
+      for (const s of allowed) this.i32[base + s] = 0;
+    }
     switch (status) {
       case WasmStatus.ok:
         return this.readResult(req.wantScores === true && !legacy);
@@ -227,6 +239,8 @@ export class Scheduler {
         return { status: 'no-candidates' };
       case WasmStatus.shed:
         return { status: 'shed', message: legacy ? SHED_LEGACY_MESSAGE : SHED_SATURATED_MESSAGE };
+      case WasmStatus.filteredEmpty:
+        return { status: 'error', message: `failed to run scheduler profile '${profile.name}'` };
       case WasmStatus.legacyNoPods:
         return { status: 'error', message: 'failed to apply filter, resulted 0 pods' };
       default:

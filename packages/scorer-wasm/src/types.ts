@@ -71,6 +71,8 @@ export type SchedulingProfile =
       name: string;
       /** utilization-detector referenced in the profile also acts as a filter */
       utilizationFilter: boolean;
+      /** header-based-testing-filter referenced: keep only the endpoints named in `endpointSelection` */
+      headerFilter?: boolean;
       scorers: ScorerSpec[];
       picker: { name: string; type: PickerType; maxNumOfEndpoints: number };
     }
@@ -123,6 +125,11 @@ export interface ScheduleRequest {
   subsetHint?: string[] | null;
   nowMs: number;
   wantScores?: boolean;
+  /**
+   * Value of the `test-epp-endpoint-selection` request header (comma-separated `ip` or `ip:port`), read only by
+   * header-based-testing-filter (conformance). Missing or empty selects nothing.
+   */
+  endpointSelection?: string | null;
 }
 
 export interface EndpointScore {

@@ -51,6 +51,9 @@ export function validateRequest(r: ScheduleRequest): void {
   ) {
     throw new SchedulerInputError('request.subsetHint must be an array of strings, null or undefined');
   }
+  if (r.endpointSelection != null && typeof r.endpointSelection !== 'string') {
+    throw new SchedulerInputError('request.endpointSelection must be a string, null or undefined');
+  }
   if (
     r.criticality !== undefined &&
     r.criticality !== 'Critical' &&

@@ -83,6 +83,18 @@ describe('defaults', () => {
     assert.equal(cfg.saturationDetector.kind, 'utilization');
   });
 
+  test('the upstream conformance config: header-based-testing-filter, picker added', () => {
+    const cfg = parse(
+      'plugins:\n- type: header-based-testing-filter\nschedulingProfiles:\n- name: conformance-profile\n  plugins:\n  - pluginRef: header-based-testing-filter\n',
+    );
+    assert.ok(cfg.profile.kind === 'plugins');
+    if (cfg.profile.kind !== 'plugins') return;
+    assert.equal(cfg.profile.headerFilter, true);
+    assert.equal(cfg.profile.name, 'conformance-profile');
+    assert.deepEqual(cfg.profile.scorers, []);
+    assert.equal(cfg.profile.picker.type, 'max-score-picker');
+  });
+
   test('profile without picker: the first declared picker, else a new max-score-picker', () => {
     const a = parse(
       'plugins:\n- {name: p, type: weighted-random-picker, parameters: {maxNumOfEndpoints: 3}}\n- type: queue-scorer\n' +

@@ -189,7 +189,9 @@ function compile(file: ConfigFile, env: Env): EndpointPickerConfig {
     // the utilization detector is also a filter upstream, so it joins the default profile like other filters
     const refs = [...plugins.values()]
       .filter(
-        (p) => ['scorer', 'picker', 'legacy'].includes(ROLE[p.type]) || p.type === 'utilization-detector',
+        (p) =>
+          ['filter', 'scorer', 'picker', 'legacy'].includes(ROLE[p.type]) ||
+          p.type === 'utilization-detector',
       )
       .map((p) => ({ pluginRef: p.name }));
     profiles = [{ name: 'default', plugins: refs }];
@@ -213,6 +215,7 @@ function compile(file: ConfigFile, env: Env): EndpointPickerConfig {
   let picker: Plugin | null = null;
   let legacy: Plugin | null = null;
   let utilizationFilter = false;
+  let headerFilter = false;
   let prefix: PrefixCacheParams | null = null;
   profileIn.plugins.forEach((ref, j) => {
     const path = `schedulingProfiles[0].plugins[${j}]`;
@@ -240,6 +243,8 @@ function compile(file: ConfigFile, env: Env): EndpointPickerConfig {
       legacy = p;
     } else if (p.type === 'utilization-detector') {
       utilizationFilter = true;
+    } else if (role === 'filter') {
+      headerFilter = true;
     } else if (role !== 'handler') {
       issues.push(`${path}.pluginRef: '${p.name}' (${p.type}) cannot be used in a scheduling profile`);
     }
@@ -266,7 +271,7 @@ function compile(file: ConfigFile, env: Env): EndpointPickerConfig {
   let profile: EndpointPickerConfig['profile'];
   if (legacy) {
     const l = legacy as Plugin;
-    if (scorers.length > 0 || picker || utilizationFilter) {
+    if (scorers.length > 0 || picker || utilizationFilter || headerFilter) {
       issues.push(
         `schedulingProfiles[0].plugins: '${l.name}' (legacy-filter-tree) must be the profile's only plugin`,
       );
@@ -281,6 +286,7 @@ function compile(file: ConfigFile, env: Env): EndpointPickerConfig {
       kind: 'plugins',
       name: profileIn.name,
       utilizationFilter,
+      headerFilter,
       scorers,
       picker: {
         name: pk?.name ?? 'max-score-picker',

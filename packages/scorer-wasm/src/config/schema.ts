@@ -72,6 +72,7 @@ export const paramSchemas = {
   'random-picker': z.strictObject({ maxNumOfEndpoints: int.optional() }),
   'weighted-random-picker': z.strictObject({ maxNumOfEndpoints: int.optional() }),
   'single-profile-handler': noParams,
+  'header-based-testing-filter': noParams,
   'legacy-filter-tree': z.strictObject({
     kvCacheThreshold: z.number().finite().optional(),
     queueThresholdCritical: int.optional(),
@@ -115,6 +116,7 @@ export type PluginType = keyof typeof paramSchemas;
 export const PLUGIN_TYPES = Object.keys(paramSchemas) as PluginType[];
 
 export type PluginRole =
+  | 'filter'
   | 'scorer'
   | 'picker'
   | 'handler'
@@ -133,6 +135,7 @@ export const ROLE: Record<PluginType, PluginRole> = {
   'random-picker': 'picker',
   'weighted-random-picker': 'picker',
   'single-profile-handler': 'handler',
+  'header-based-testing-filter': 'filter',
   'legacy-filter-tree': 'legacy',
   'v1-saturation-detector': 'detector',
   'utilization-detector': 'detector',

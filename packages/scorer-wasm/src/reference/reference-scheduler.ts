@@ -138,6 +138,12 @@ export class ReferenceScheduler {
       return { status: 'shed', message: SHED_SATURATED_MESSAGE };
     }
     if (cands.length === 0) return { status: 'no-candidates' };
+    if (p.headerFilter) {
+      const allowed = new Set(this.reg.selectionSlots(req.endpointSelection ?? ''));
+      cands = cands.filter((e) => allowed.has(e.slot));
+      if (cands.length === 0)
+        return { status: 'error', message: `failed to run scheduler profile '${p.name}'` };
+    }
     if (p.utilizationFilter) cands = this.utilizationFilter(cands, req.nowMs);
 
     let hashes: string[] = [];

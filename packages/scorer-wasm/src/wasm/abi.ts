@@ -91,6 +91,7 @@ export const L = {
   regionEnd: 24,
   hashes: 25,
   lruCount: 26,
+  allow: 27,
 } as const;
 
 /** Slots of the f64 output block. */
