@@ -50,6 +50,8 @@ describe('end to end through the dev gateway (sim pods, EPP, BBR, openai client)
       // One adapter slot and two sequences per pod: affinity and saturation are reachable with a few requests.
       simParams: { maxLoras: 1, maxNumSeqs: 2 },
       queueDepthThreshold: 2,
+      // Affinity must beat the small queue/KV differences a busy shared machine produces between scrapes.
+      loraWeight: 5,
       secure: true,
     });
     ai = client(stack);

@@ -329,8 +329,9 @@ export class ExtProcSession {
       replyError = e;
     });
     for await (const c of source) {
-      if (replyError) throw replyError;
+      // Recorded before the failure check: a FailOpen caller forwards it with the other unanswered bytes.
       this.sentChunks.push(c);
+      if (replyError) throw replyError;
       this.send({ responseBody: { body: c, endOfStream: false } }, md, true);
     }
     if (replyError) throw replyError;

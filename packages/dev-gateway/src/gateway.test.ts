@@ -36,7 +36,11 @@ describe('dev gateway with fake ext_proc servers', { timeout: 60_000 }, () => {
   const servers: Array<{ stop(ms?: number): Promise<void> }> = [];
 
   async function gw(over: Partial<GatewayConfig>, logger = silent): Promise<Gateway> {
-    const g = await startGateway(defaultConfig({ eppSecure: false, bbrSecure: false, ...over }), { logger });
+    // 5 s unless a test sets it: Envoy's 200 ms is too tight for a first gRPC connection on a loaded machine.
+    const g = await startGateway(
+      defaultConfig({ eppSecure: false, bbrSecure: false, messageTimeoutMs: 5_000, ...over }),
+      { logger },
+    );
     gateways.push(g);
     return g;
   }
@@ -336,5 +340,117 @@ describe('dev gateway with fake ext_proc servers', { timeout: 60_000 }, () => {
     }
     assert.equal(new Set(seen).size, 2);
     assert.notEqual(seen[0], seen[1]);
+  });
+
+  test('EPP failing mid response body: FailOpen forwards the rest unmodified, FailClose resets the client', async () => {
+    const epp = await extProc({
+      onRequest: () => route(sse[0]!.address),
+      onResponseBodyChunk: (_ctx, chunk) => {
+        if (chunk.toString().includes('"n":1')) throw new Error('processor broke');
+        return undefined;
+      },
+    });
+    const open = await gw({ epp: epp.address, failureMode: 'FailOpen' });
+    const r = await http(open.url, {
+      path: '/v1/completions',
+      body: '{"model":"m","prompt":"x","stream":true}',
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'data: {"n":0}\n\ndata: {"n":1}\n\ndata: {"n":2}\n\ndata: [DONE]\n\n');
+    const closed = await gw({ epp: epp.address, failureMode: 'FailClose' });
+    await assert.rejects(
+      http(closed.url, { path: '/v1/completions', body: '{"model":"m","prompt":"x","stream":true}' }),
+    );
+  });
+
+  test('protocol violations count as ext_proc failures; an invalid :status mutation keeps the upstream status', async () => {
+    // A raw handler that answers the request headers with a response_headers message.
+    const { addExtProcService, bindServer, createGrpcServer } = await import('@igw/ext-proc');
+    const server = createGrpcServer();
+    addExtProcService(server, (call) => {
+      call.on('data', () => {
+        call.write({ responseHeaders: {} });
+      });
+      call.on('end', () => call.end());
+      call.on('error', () => {});
+    });
+    const bound = await bindServer(server, 0, { secure: false, host: '127.0.0.1' });
+    servers.push({ stop: async () => void server.forceShutdown() });
+    const g = await gw({ epp: `127.0.0.1:${bound.port}`, failureMode: 'FailClose' });
+    const r = await http(g.url, { path: '/v1/completions', body: '{"model":"m","prompt":"x"}' });
+    assert.equal(r.status, 500);
+    assert.match(r.body, /protocol: expected a requestHeaders reply/);
+
+    const epp = await extProc({
+      onRequest: () => route(ups[0]!.address),
+      onResponseHeaders: () => ({ setHeaders: [[':status', 'abc']] }),
+    });
+    const g2 = await gw({ epp: epp.address });
+    const r2 = await http(g2.url, { path: '/v1/completions', body: '{"model":"m","prompt":"x"}' });
+    assert.equal(r2.status, 200);
+  });
+
+  test('a client that disconnects mid-body is logged, nothing reaches the upstream, the gateway keeps serving', async () => {
+    const epp = await extProc({ onRequest: () => route(ups[0]!.address) });
+    const { logger, lines } = captureLogger();
+    const g = await gw({ epp: epp.address }, logger);
+    const seenBefore = ups[0]!.seen.length;
+    const { request } = await import('node:http');
+    await new Promise<void>((resolve) => {
+      const req = request(`${g.url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-length': '1000' },
+      });
+      req.on('error', () => resolve());
+      req.write('{"model":');
+      setTimeout(() => req.destroy(), 50);
+    });
+    await sleep(200);
+    const access = lines.find((l) => l.access === true);
+    assert.ok(access, 'an access log line');
+    assert.ok(
+      ['downstream_body_error', 'client_closed'].includes(access.outcome as string),
+      String(access.outcome),
+    );
+    assert.equal(ups[0]!.seen.length, seenBefore);
+    const ok = await http(g.url, { path: '/v1/completions', body: '{"model":"m","prompt":"x"}' });
+    assert.equal(ok.status, 200);
+  });
+
+  test('the CLI: bad flags exit 2, a bad resources file exits 1, SIGTERM exits 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const bin = fileURLToPath(new URL('../bin/igw-gateway.mjs', import.meta.url));
+    const run = (args: string[], signalAfter?: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const c = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        const onData = (d: Buffer) => {
+          out += d.toString();
+          if (signalAfter && out.includes(signalAfter)) c.kill('SIGTERM');
+        };
+        c.stdout.on('data', onData);
+        c.stderr.on('data', onData);
+        c.on('exit', (code) => resolve({ code, out }));
+      });
+    const bad = await run(['--epp', '127.0.0.1:1', '--lb-policy=nope']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.out, /--lb-policy: "nope" is not one of/);
+    const badFile = await run([
+      '--epp',
+      '127.0.0.1:1',
+      '--resources-file',
+      join(dir, 'missing.yaml'),
+      '--pool-name',
+      'pool',
+    ]);
+    assert.equal(badFile.code, 1);
+    assert.match(badFile.out, /bad resources file/);
+    const ok = await run(
+      ['--epp', '127.0.0.1:1', '--listen', '127.0.0.1:0', '--epp-insecure'],
+      'gateway listening',
+    );
+    assert.equal(ok.code, 0);
+    assert.match(ok.out, /gateway stopped/);
   });
 });

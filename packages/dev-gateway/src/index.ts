@@ -8,6 +8,17 @@ export {
   type LbPolicy,
   type ResponseBodyMode,
 } from './config.js';
+export {
+  DEMO_LORAS,
+  DEMO_MODEL,
+  DEMO_OBJECTIVES,
+  eppConfigText,
+  missingComponents,
+  type Stack,
+  StackError,
+  type StackOptions,
+  startStack,
+} from './demo/stack.js';
 export { ExtProcSession, ProcessorFailure } from './ext-proc-session.js';
 export { FlagError, helpText, parseDurationMs, parseFlags } from './flags.js';
 export { type Gateway, type GatewayStats, startGateway } from './gateway.js';

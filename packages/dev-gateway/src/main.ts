@@ -20,9 +20,27 @@ async function main(): Promise<void> {
     return;
   }
   const logger = pino({ level: cfg.logLevel, base: { component: 'igw-gateway' } });
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  // Signals are handled from the start: a SIGTERM during startup waits for it, then stops cleanly.
+  let stopping = false;
+  const starting = startGateway(cfg, { logger });
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    starting
+      .then((gateway) => gateway.close())
+      .then(
+        () => process.exit(0),
+        (e: unknown) => {
+          logger.error({ err: String(e) }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   try {
-    gateway = await startGateway(cfg, { logger });
+    await starting;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     logger.error(
@@ -31,21 +49,6 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    gateway.close().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        logger.error({ err: String(e) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 await main();

@@ -1,7 +1,8 @@
 // The pool's endpoints as the gateway sees them: the same --resources-file the EPP reads, reconciled with
 // @igw/k8s-sync (one reconcile path for every reader). Used for FailOpen and the non-EPP load-balancing policies.
 // The file is re-read when it changes; a bad edit is logged and the last good endpoints are kept.
-import { readFileSync, type Stats, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import {
   type EndpointInfo,
   type FailureMode,
@@ -59,7 +60,9 @@ export function loadPool(path: string, poolName: string, namespace: string): Poo
 
 export class PoolSource {
   private snapshot: PoolSnapshot;
-  private listener: ((cur: Stats, prev: Stats) => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** mtime and size of the file as last read, so a change made before the first poll is not missed. */
+  private seen = '';
 
   private constructor(
     private readonly path: string,
@@ -67,7 +70,17 @@ export class PoolSource {
     private readonly namespace: string,
     private readonly logger: Logger,
   ) {
+    this.seen = this.fileVersion();
     this.snapshot = loadPool(path, poolName, namespace);
+  }
+
+  private fileVersion(): string {
+    try {
+      const st = statSync(this.path);
+      return `${st.mtimeMs}:${st.size}`;
+    } catch {
+      return 'missing';
+    }
   }
 
   /** Throws PoolFileError when the file cannot be used at start (the gateway refuses to start). */
@@ -91,15 +104,25 @@ export class PoolSource {
 
   /** Polls the file (stat every 250 ms); fs.watch misses editors that replace the file. */
   watch(): void {
-    if (this.listener) return;
-    this.listener = (cur, prev) => {
-      if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size) return;
-      this.reload();
-    };
-    watchFile(this.path, { interval: 250, persistent: false }, this.listener);
+    if (this.timer) return;
+    let busy = false;
+    this.timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      stat(this.path)
+        .then((st) => {
+          if (`${st.mtimeMs}:${st.size}` !== this.seen) this.reload();
+        })
+        .catch(() => undefined) // a missing file is reported by reload() when it changes back
+        .finally(() => {
+          busy = false;
+        });
+    }, 250);
+    this.timer.unref();
   }
 
   reload(): void {
+    this.seen = this.fileVersion();
     try {
       const next = loadPool(this.path, this.poolName, this.namespace);
       this.snapshot = next;
@@ -113,7 +136,7 @@ export class PoolSource {
   }
 
   close(): void {
-    if (this.listener) unwatchFile(this.path, this.listener);
-    this.listener = undefined;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 }

@@ -282,11 +282,18 @@ export class RequestFlow {
       return;
     }
     const write = (b: Buffer) => this.write(b);
+    // One iterator over the upstream body, without `return`: leaving a for-await early (ext_proc failure) must not
+    // destroy the upstream response, FailOpen goes on reading it.
+    const it = (upRes as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const body: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: () => it.next() }) };
     if (through && eppSession) {
       try {
-        await eppSession.processResponseBody(upRes, write, served);
+        await eppSession.processResponseBody(body, write, served);
       } catch (e) {
-        if (!(e instanceof ProcessorFailure)) return this.midBodyFailure(e);
+        if (!(e instanceof ProcessorFailure)) {
+          upRes.destroy();
+          return this.midBodyFailure(e);
+        }
         eppSession.abort();
         if (this.d.failureMode() !== 'FailOpen') {
           this.outcome = `ext_proc_${e.kind}_mid_response`;
@@ -297,15 +304,17 @@ export class RequestFlow {
         this.failedOpen.push(`epp-response-body:${e.kind}`);
         try {
           await write(eppSession.unforwarded());
-          for await (const c of upRes) await write(c as Buffer);
+          for await (const c of body) await write(c);
         } catch (e2) {
+          upRes.destroy();
           return this.midBodyFailure(e2);
         }
       }
     } else {
       try {
-        for await (const c of upRes) await write(c as Buffer);
+        for await (const c of body) await write(c);
       } catch (e) {
+        upRes.destroy();
         return this.midBodyFailure(e);
       }
     }

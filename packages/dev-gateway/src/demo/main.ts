@@ -59,6 +59,8 @@ The x-inference-pod response header names the simulated pod that served the requ
 }
 
 async function main(): Promise<void> {
+  // grpc-js warns (DEP0123) that TLS to 127.0.0.1 sets an IP as the SNI name; harmless here, noise in a demo.
+  process.noDeprecation = true;
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
     process.stdout.write(HELP);
@@ -130,10 +132,7 @@ async function main(): Promise<void> {
       const s = p.stats();
       const hit =
         s.prefixQueryTokens > 0 ? ((100 * s.prefixHitTokens) / s.prefixQueryTokens).toFixed(0) : '0';
-      const served = Object.entries(s.responses)
-        .map(([k, v]) => `${k}x${v}`)
-        .join(' ');
-      return `  ${p.name}: responses ${served || '-'}, prefix-cache hit ${hit}% of prompt tokens, adapter loaded: ${s.loadedLoras.join(', ') || 'none'} (${s.loraLoads} loads)`;
+      return `  ${p.name}: ${s.finished} completions (${s.aborted} aborted), prefix-cache hit ${hit}% of prompt tokens, adapter in its slot: ${s.loadedLoras.join(', ') || 'none'} (${s.loraLoads} loads)`;
     });
     process.stdout.write(`\nPods after the burst:\n${lines.join('\n')}\n`);
     process.stdout.write(`Gateway outcomes: ${JSON.stringify(gateway.stats().outcomes)}\n`);

@@ -29,7 +29,7 @@ export const DEMO_OBJECTIVES: Objective[] = [
 ];
 
 /** EndpointPickerConfig: the upstream default scorers plus LoRA affinity, and a saturation detector we can reach. */
-export function eppConfigText(queueDepthThreshold = 5): string {
+export function eppConfigText(queueDepthThreshold = 5, loraWeight = 2): string {
   return `apiVersion: inference.networking.x-k8s.io/v1alpha1
 kind: EndpointPickerConfig
 plugins:
@@ -53,7 +53,7 @@ schedulingProfiles:
   - pluginRef: prefix-cache-scorer
     weight: 3
   - pluginRef: lora-affinity-scorer
-    weight: 2
+    weight: ${loraWeight}
   - pluginRef: max-score-picker
 `;
 }
@@ -76,6 +76,8 @@ export interface StackOptions {
   listen?: string;
   lbPolicy?: LbPolicy;
   queueDepthThreshold?: number;
+  /** Weight of the LoRA-affinity scorer in the EPP config (default 2, like the queue and KV scorers). */
+  loraWeight?: number;
   objectives?: Objective[];
   refreshMetricsInterval?: string;
   /** Gateway logger (default silent). */
@@ -246,7 +248,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       '--pool-name=demo-pool',
       '--pool-namespace=default',
       `--refresh-metrics-interval=${opts.refreshMetricsInterval ?? '50ms'}`,
-      `--config-text=${eppConfigText(opts.queueDepthThreshold)}`,
+      `--config-text=${eppConfigText(opts.queueDepthThreshold, opts.loraWeight)}`,
     ];
     let epp = new ChildComponent('epp', EPP_BIN, eppArgs, opts.onChildLine);
     cleanups.push(() => epp.stop());
