@@ -181,6 +181,35 @@ describe('startEpp', () => {
     }
   });
 
+  test('secure serving with a self-signed certificate; standalone mode without an InferencePool', async () => {
+    const args = [
+      '--secure-serving=true',
+      '--grpc-port=0',
+      '--grpc-health-port=0',
+      '--metrics-port=0',
+      '--endpoint-selector=app=vllm',
+      `--endpoint-target-ports=${podPort}`,
+      `--resources-file=${resources(false)}`,
+    ];
+    const h = await startEpp(resolveOptions(parseFlags(args), {}), captureLogger('silent').logger, {
+      host: '127.0.0.1',
+    });
+    const client = new EnvoyLikeClient({ address: `127.0.0.1:${h.extProc.port}`, secure: true });
+    try {
+      assert.ok(h.extProc.certificate, 'a self-signed certificate was made');
+      await client.waitForReady(5000);
+      assert.equal(h.datastore.pool()?.group, '');
+      assert.deepEqual(
+        h.datastore.endpoints().map((e) => e.address),
+        [`127.0.0.5:${podPort}`],
+      );
+      assert.equal(h.status('inference-extension'), 'SERVING');
+    } finally {
+      client.close();
+      await h.stop({ drainTimeoutMs: 500 });
+    }
+  });
+
   test('startup errors: no resources file, bad config text, busy port', async () => {
     const log = captureLogger('silent').logger;
     await assert.rejects(startEpp(options([]), log, { host: '127.0.0.1' }), StartupError);
