@@ -1,4 +1,8 @@
 // @igw/k8s-sync: the Kubernetes object schemas and the one reconcile step shared by every source.
+
+export * from './informers/index.js';
+export { KubeConfigError, type KubeConfigSource, kubeConfigForServer, loadKubeConfig } from './kubeconfig.js';
+export * from './leader/index.js';
 export {
   type DecodedObject,
   type DecodeResult,
