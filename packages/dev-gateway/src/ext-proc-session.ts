@@ -276,8 +276,8 @@ export class ExtProcSession {
 
   /**
    * Streams the response body through the processor. `write` receives the bytes to forward (await it for
-   * back-pressure). On failure `forwarded` tells how many of the sent bytes already reached `write`, so a
-   * FailOpen caller can forward the rest unmodified.
+   * back-pressure). On failure, unforwarded() holds the bytes sent but not answered, so a FailOpen caller can
+   * forward them unmodified and then the rest of the body.
    */
   async processResponseBody(
     source: AsyncIterable<Buffer>,
@@ -299,7 +299,7 @@ export class ExtProcSession {
           : bm?.mutation === 'clearBody' && bm.clearBody
             ? Buffer.alloc(0)
             : body;
-      this.forwardedBytes = body.length;
+      this.answered(body.length);
       await write(out);
       this.finish();
       return;
@@ -317,7 +317,7 @@ export class ExtProcSession {
             'full-duplex response body replies must carry streamed_response',
           );
         const b = bm.streamedResponse?.body ?? Buffer.alloc(0);
-        this.forwardedBytes += b.length;
+        this.answered(b.length);
         if (b.length > 0) await write(b);
         if (bm.streamedResponse?.endOfStream) return;
         if (eosSent) this.arm();
@@ -341,14 +341,33 @@ export class ExtProcSession {
     this.finish();
   }
 
-  /** Response bytes sent to the processor, and how many came back; FailOpen forwards the difference. */
-  readonly sentChunks: Buffer[] = [];
-  forwardedBytes = 0;
+  /**
+   * Response bytes sent to the processor and not yet matched by bytes it sent back (FailOpen forwards them).
+   * Fully answered chunks are dropped, so a long stream does not keep its whole body in memory.
+   */
+  private readonly sentChunks: Buffer[] = [];
+  /** Bytes of sentChunks[0] already answered. */
+  private answeredInFirst = 0;
+
+  private answered(n: number): void {
+    let left = n;
+    while (left > 0 && this.sentChunks.length > 0) {
+      const room = this.sentChunks[0]!.length - this.answeredInFirst;
+      if (left < room) {
+        this.answeredInFirst += left;
+        return;
+      }
+      left -= room;
+      this.sentChunks.shift();
+      this.answeredInFirst = 0;
+    }
+  }
 
   /** The bytes sent to the processor that never came back (for FailOpen mid-response). */
   unforwarded(): Buffer {
-    const all = Buffer.concat(this.sentChunks);
-    return all.subarray(Math.min(this.forwardedBytes, all.length));
+    if (this.sentChunks.length === 0) return Buffer.alloc(0);
+    const first = this.sentChunks[0]!.subarray(this.answeredInFirst);
+    return Buffer.concat([first, ...this.sentChunks.slice(1)]);
   }
 
   /** Half-closes the stream (the exchange is complete). */

@@ -170,7 +170,8 @@ export class RequestFlow {
     if ('reply' in route) return this.local(route.reply);
     const method = lookup(headers, ':method') ?? 'GET';
     const path = lookup(headers, ':path') ?? '/';
-    const out = toNodeHeaders(headers, ['content-length']);
+    // Envoy answers `expect: 100-continue` itself and does not forward it; the body is already here.
+    const out = toNodeHeaders(headers, ['content-length', 'expect']);
     out.host = lookup(headers, ':authority') ?? this.req.headers.host ?? route.targets[0]!.address;
     if (body !== undefined) out['content-length'] = String(body.length);
 
