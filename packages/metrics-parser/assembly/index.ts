@@ -1,12 +1,11 @@
-// Prometheus text-format page scanner (AssemblyScript -> WASM).
+// Prometheus text-format page scanner (AssemblyScript -> WASM): configuration, line loop, wanted-line parsing.
 //
 // One call per page: the host copies the page's UTF-8 bytes to inputPtr() and calls parse(len). Newlines come from
 // 64-byte SIMD masks; a line whose metric name no configured spec asks for is rejected by one hash lookup of its
-// first bytes and never validated; lines of wanted
-// families are fully parsed (labels with escapes, value, optional timestamp, OpenMetrics exemplar tail) and the
-// per-spec selection rule is applied. Results go to a static output table. Nothing is allocated on the hot path
-// at all (no allocator use), so memory never grows with the number of pages; it grows only when a page is larger
-// than any before. Malformed input sets status codes; nothing here traps.
+// first bytes and never validated; lines of wanted families are fully parsed (labels with escapes, value, optional
+// timestamp, OpenMetrics exemplar tail) and each spec's selection rule is applied. Results go to a static output
+// table. Nothing is allocated (no allocator use), so memory never grows with the number of pages; it grows only when
+// a page is larger than any before. Malformed input sets status codes; nothing here traps.
 
 import {
   eqBytes,

@@ -319,3 +319,38 @@ describe('comment forms', () => {
     assert.deepEqual(waiting().extract('# HELP\n# TYPE \n#\n').errors[0]?.code, 'FamilyNotFound');
   });
 });
+
+describe('configuration limits', () => {
+  test('too many labels in one spec, or names too long for the tables, are refused clearly', () => {
+    const labels = Array.from({ length: 15 }, (_, i) => `l${i}=v`).join(',');
+    assert.throws(() => new MetricsExtractor(only('waitingQueue', `q{${labels}}`)), {
+      name: 'ExtractorConfigError',
+      message: /more than 14 labels/,
+    });
+    assert.throws(() => new MetricsExtractor(only('waitingQueue', `q${'x'.repeat(9000)}`)), {
+      name: 'ExtractorConfigError',
+      message: /too long/,
+    });
+  });
+
+  test('the same family under several specs is read once per line for each (Triton preset)', () => {
+    const p = new Pair(engineConfig('triton-trtllm'));
+    const r = p.extract(
+      [
+        'nv_trt_llm_request_metrics{model="m",request_type="waiting",version="1"} 4',
+        'nv_trt_llm_request_metrics{model="m",request_type="scheduled",version="1"} 9',
+        'nv_trt_llm_kv_cache_block_metrics{kv_cache_block_type="fraction",model="m",version="1"} 0.5',
+        'nv_trt_llm_kv_cache_block_metrics{kv_cache_block_type="tokens_per",model="m",version="1"} 64',
+        'nv_trt_llm_kv_cache_block_metrics{kv_cache_block_type="max",model="m",version="1"} 4096',
+      ].join('\n'),
+    );
+    assert.deepEqual(r, {
+      waitingQueueSize: 4,
+      runningRequestsSize: 9,
+      kvCacheUsagePercent: 0.5,
+      cacheBlockSize: 64,
+      cacheNumGpuBlocks: 4096,
+      errors: [],
+    });
+  });
+});
