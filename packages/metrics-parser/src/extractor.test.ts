@@ -354,3 +354,14 @@ describe('configuration limits', () => {
     });
   });
 });
+
+test('label values read on one page never leak into the next (the decoded-value cache)', () => {
+  const p = new Pair(only('lora', 'vllm:lora_requests_info'));
+  const page = (run: string) =>
+    `vllm:lora_requests_info{max_lora="1",running_lora_adapters="${run}",waiting_lora_adapters=""} 5\n`;
+  assert.deepEqual(p.extract(page('ab')).activeModels, ['ab']);
+  assert.deepEqual(p.extract(page('ac')).activeModels, ['ac']);
+  assert.deepEqual(p.extract(page('ac')).activeModels, ['ac']);
+  assert.deepEqual(p.extract(page('x'.repeat(80))).activeModels, ['x'.repeat(80)]);
+  assert.deepEqual(p.extract(page('y'.repeat(80))).activeModels, ['y'.repeat(80)]);
+});

@@ -48,6 +48,8 @@ export class WasmScanner {
   private readonly inputBase: number;
   private readonly outBase: number;
   private readonly results: SlotResult[];
+  /** Last decoded value per slot and capture: model servers repeat the same label values every scrape. */
+  private readonly lastCaptures: Array<{ raw: Uint8Array; len: number; text: string }>;
 
   constructor(private readonly slots: readonly PlanSlot[]) {
     if (slots.length > MAX_SLOTS)
@@ -66,6 +68,11 @@ export class WasmScanner {
     });
     this.ex = instance.exports as unknown as ParserExports;
     this.results = slots.map(() => ({ declared: false, samples: 0, selected: null, malformed: null }));
+    this.lastCaptures = Array.from({ length: slots.length * MAX_CAPTURES }, () => ({
+      raw: new Uint8Array(64),
+      len: -1,
+      text: '',
+    }));
     this.refreshViews();
     this.inputBase = this.ex.inputPtr();
     this.outBase = this.ex.outPtr();
@@ -210,6 +217,30 @@ export class WasmScanner {
     return true;
   }
 
+  /** The decoded label value at [start, end), reusing last scrape's string when the bytes are the same. */
+  private captured(cacheIndex: number, start: number, end: number): string {
+    const last = this.lastCaptures[cacheIndex]!;
+    const len = end - start;
+    const u8 = this.u8;
+    if (len === last.len) {
+      let same = true;
+      for (let j = 0; j < len; j++) {
+        if (u8[start + j] !== last.raw[j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return last.text;
+    }
+    const text = decodeLabelValue(this.bytes, start, end);
+    if (len <= last.raw.length) {
+      last.raw.set(u8.subarray(start, end));
+      last.len = len;
+      last.text = text;
+    }
+    return text;
+  }
+
   /** Fills the reused result record of slot i (callers consume results before the next scan). */
   private readSlot(slot: PlanSlot, r: SlotResult, i: number): void {
     // the output records are 8-byte aligned: index the typed views directly
@@ -225,8 +256,8 @@ export class WasmScanner {
           const start = i32[o32 + Out.caps / 4 + 2 * k]!;
           if (start < 0) continue;
           const end = i32[o32 + Out.caps / 4 + 2 * k + 1]!;
-          labels[slot.captures[k]!] = decodeLabelValue(
-            this.bytes,
+          labels[slot.captures[k]!] = this.captured(
+            i * MAX_CAPTURES + k,
             this.inputBase + start,
             this.inputBase + end,
           );
