@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { ConfigMapObject } from '@igw/k8s-sync';
 import { parseConfigMapsYaml } from './configmap-file.js';
@@ -99,6 +100,15 @@ describe('ConfigMap YAML file', () => {
       parseConfigMapsYaml(text, 'f.yaml', 'other').configMaps.map((c) => c.metadata.name),
       ['l1'],
     );
+  });
+  test('the shipped example file maps its adapters', () => {
+    const path = new URL('../../examples/base-model-configmaps.yaml', import.meta.url);
+    const { configMaps, problems } = parseConfigMapsYaml(readFileSync(path, 'utf8'), 'example');
+    assert.deepEqual(problems, []);
+    const s = new BaseModelStore();
+    assert.deepEqual(s.replaceAll(configMaps), []);
+    assert.equal(s.baseModelOf('food-review-2'), 'Qwen/Qwen3-32B');
+    assert.equal(s.baseModelOf('sql-lora'), 'meta-llama/Llama-3.1-8B-Instruct');
   });
   test('YAML syntax errors throw with the document number', () => {
     assert.throws(
