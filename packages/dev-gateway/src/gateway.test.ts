@@ -453,4 +453,70 @@ describe('dev gateway with fake ext_proc servers', { timeout: 60_000 }, () => {
     assert.equal(ok.code, 0);
     assert.match(ok.out, /gateway stopped/);
   });
+
+  test('mode_override from the EPP skips the response phase; BUFFERED response mode sends one body message', async () => {
+    const { addExtProcService, bindServer, createGrpcServer } = await import('@igw/ext-proc');
+    const server = createGrpcServer();
+    let sawResponse = false;
+    addExtProcService(server, (call) => {
+      call.on(
+        'data',
+        (m: { requestBody?: { body?: Buffer; endOfStream?: boolean }; responseHeaders?: unknown }) => {
+          if (m.responseHeaders) sawResponse = true;
+          if (m.requestBody?.endOfStream) {
+            call.write({
+              requestHeaders: {
+                response: {
+                  headerMutation: {
+                    setHeaders: [
+                      {
+                        header: {
+                          key: 'x-gateway-destination-endpoint',
+                          rawValue: Buffer.from(ups[0]!.address),
+                        },
+                      },
+                    ],
+                  },
+                },
+              },
+              modeOverride: { responseHeaderMode: 'SKIP', responseBodyMode: 'NONE' },
+            });
+            call.write({
+              requestBody: {
+                response: {
+                  bodyMutation: { streamedResponse: { body: m.requestBody.body, endOfStream: true } },
+                },
+              },
+            });
+          }
+        },
+      );
+      call.on('end', () => call.end());
+      call.on('error', () => {});
+    });
+    const bound = await bindServer(server, 0, { secure: false, host: '127.0.0.1' });
+    servers.push({ stop: async () => void server.forceShutdown() });
+    const g = await gw({ epp: `127.0.0.1:${bound.port}` });
+    const r = await http(g.url, { path: '/v1/completions', body: '{"model":"m","prompt":"x"}' });
+    assert.equal(r.status, 200);
+    assert.equal(JSON.parse(r.body).upstream, ups[0]!.address);
+    await sleep(100);
+    assert.equal(sawResponse, false, 'no response_headers after mode_override SKIP');
+
+    let bodies = 0;
+    const epp = await extProc({
+      onRequest: () => route(sse[0]!.address),
+      onResponseBodyChunk: () => {
+        bodies++;
+        return undefined;
+      },
+    });
+    const b = await gw({ epp: epp.address, responseBodyMode: 'BUFFERED' });
+    const rb = await http(b.url, {
+      path: '/v1/completions',
+      body: '{"model":"m","prompt":"x","stream":true}',
+    });
+    assert.equal(rb.body, 'data: {"n":0}\n\ndata: {"n":1}\n\ndata: {"n":2}\n\ndata: [DONE]\n\n');
+    assert.equal(bodies, 1, 'one buffered response body message');
+  });
 });
