@@ -32,6 +32,8 @@ export interface GatewayConfig {
   subsetHint?: string[] | undefined;
   maxRequestBodyBytes: number;
   connectTimeoutMs: number;
+  /** Seed of the random and least-request choices (undefined = Math.random), for repeatable benchmarks. */
+  seed?: number | undefined;
 }
 
 export const DEFAULTS = {

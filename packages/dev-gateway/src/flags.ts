@@ -62,6 +62,7 @@ const FLAGS: Record<string, FlagDef> = {
     type: 'number',
     help: `largest request body accepted, larger gets 413 (default ${DEFAULTS.maxRequestBodyBytes})`,
   },
+  seed: { type: 'number', help: 'seed of the random and least-request choices (default: unseeded)' },
   'connect-timeout': {
     type: 'string',
     help: `upstream connect timeout (default ${DEFAULTS.connectTimeoutMs}ms)`,
@@ -165,8 +166,11 @@ export function parseFlags(argv: string[]): GatewayConfig & { help: boolean; log
     throw new FlagError('--max-request-body-bytes: must be a positive integer');
   const failure = str('failure-mode');
   const subset = str('subset-hint');
+  const seed = v.seed as number | undefined;
+  if (seed !== undefined && !Number.isInteger(seed)) throw new FlagError('--seed: must be an integer');
   return {
     help,
+    seed,
     logLevel: str('log-level') ?? 'info',
     listen: hostPort('listen', str('listen') ?? DEFAULTS.listen),
     epp: epp === undefined ? undefined : hostPort('epp', epp),

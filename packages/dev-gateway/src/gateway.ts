@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { EnvoyLikeClient } from '@igw/ext-proc';
 import pino, { type Logger } from 'pino';
 import type { FailureMode, GatewayConfig } from './config.js';
-import { EndpointPicker } from './lb-policy.js';
+import { EndpointPicker, seededRandom } from './lb-policy.js';
 import { PoolSource } from './pool-source.js';
 import { RequestFlow } from './request-flow.js';
 import { UpstreamClient } from './upstream.js';
@@ -46,7 +46,10 @@ export async function startGateway(config: GatewayConfig, opts: { logger?: Logge
     new EnvoyLikeClient({ address, secure, messageTimeoutMs: config.messageTimeoutMs });
   const epp = config.epp ? clientOf(config.epp, config.eppSecure) : undefined;
   const bbr = config.bbr ? clientOf(config.bbr, config.bbrSecure) : undefined;
-  const own = new EndpointPicker(config.lbPolicy === 'epp' ? 'least-request' : config.lbPolicy);
+  const own = new EndpointPicker(
+    config.lbPolicy === 'epp' ? 'least-request' : config.lbPolicy,
+    config.seed === undefined ? Math.random : seededRandom(config.seed),
+  );
   const upstream = new UpstreamClient(config.connectTimeoutMs);
   const stats: GatewayStats = { requests: 0, inFlight: 0, outcomes: {} };
   let closing = false;

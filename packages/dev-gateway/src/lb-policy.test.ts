@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EndpointPicker } from './lb-policy.js';
+import { EndpointPicker, seededRandom } from './lb-policy.js';
 
 const eps = ['a:1', 'b:1', 'c:1'];
 
@@ -36,5 +36,14 @@ describe('own load-balancing policies', () => {
   test('random stays within the candidates', () => {
     const p = new EndpointPicker('random');
     for (let k = 0; k < 20; k++) assert.ok(eps.includes(p.pick(eps)!));
+  });
+
+  test('seeded choices repeat', () => {
+    const run = () => {
+      const p = new EndpointPicker('random', seededRandom(42));
+      return Array.from({ length: 20 }, () => p.pick(eps));
+    };
+    assert.deepEqual(run(), run());
+    assert.ok(new Set(run()).size > 1);
   });
 });

@@ -64,6 +64,7 @@ export interface StackOptions {
   loras?: string[];
   simParams?: Partial<EngineParams>;
   timeScale?: number;
+  /** Seed of the simulator and of the gateway's own random/least-request choices. */
   seed?: number;
   /** Start the BBR and chain it before the EPP (default true). */
   bbr?: boolean;
@@ -283,6 +284,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         poolName: 'demo-pool',
         poolNamespace: 'default',
         lbPolicy: opts.lbPolicy ?? 'epp',
+        seed: opts.seed,
         // Envoy's default is 200 ms; a shared 2-core machine running pods, EPP and BBR needs more headroom.
         messageTimeoutMs: opts.messageTimeoutMs ?? 2_000,
       }),
