@@ -47,12 +47,9 @@ import {
   O_ERR,
   O_ERR_COL,
   O_ERR_LINE,
-  O_LBL_END,
-  O_LBL_START,
   O_LORA_BEST,
   O_SAMPLES,
   O_SELECTED,
-  O_SEL_LINE,
   O_TS,
   O_VALUE,
   PREFIX_TABLE,
@@ -203,7 +200,7 @@ let errAt: usize = 0;
 }
 
 /** Parse a sample line of a wanted family; p is just past the metric name. Updates the slots in `sm`. */
-function sampleLine(p: usize, lineEnd: usize, sm: i32, lineNo: i32, base: usize): void {
+function sampleLine(p: usize, lineEnd: usize, sm: i32, base: usize): void {
   errCode = 0;
   for (let bits = sm; bits != 0; bits &= bits - 1) {
     const s = ctz<i32>(bits);
@@ -211,12 +208,9 @@ function sampleLine(p: usize, lineEnd: usize, sm: i32, lineNo: i32, base: usize)
     store<i32>(NONEMPTY + <usize>s * 4, 0);
     for (let k = 0; k < MAX_CAPTURES; k++) store<i32>(CAPS + (<usize>s * <usize>MAX_CAPTURES + <usize>k) * 8, -1);
   }
-  let lblStart: usize = 0;
-  let lblEnd: usize = 0;
   let c = p < lineEnd ? <u32>load<u8>(p) : 10;
   if (c == 123) {
     p++;
-    lblStart = p;
     while (true) {
       while (p < lineEnd && isBlank(<u32>load<u8>(p))) p++;
       if (p >= lineEnd) return fail(E_EXPECTED_COMMA, p);
@@ -255,7 +249,6 @@ function sampleLine(p: usize, lineEnd: usize, sm: i32, lineNo: i32, base: usize)
       if (c != 125) return fail(E_EXPECTED_COMMA, p);
       break;
     }
-    lblEnd = p;
     p++;
   } else if (p < lineEnd && !isBlank(c)) {
     return fail(E_NAME_END, p);
@@ -296,9 +289,6 @@ function sampleLine(p: usize, lineEnd: usize, sm: i32, lineNo: i32, base: usize)
     if (take) {
       store<i32>(o + O_SELECTED, 1);
       store<f64>(o + O_VALUE, value);
-      store<i32>(o + O_LBL_START, lblStart == 0 ? -1 : <i32>(lblStart - base));
-      store<i32>(o + O_LBL_END, lblStart == 0 ? -1 : <i32>(lblEnd - base));
-      store<i32>(o + O_SEL_LINE, lineNo);
       for (let k = 0; k < MAX_CAPTURES; k++) {
         const slotCap = CAPS + (<usize>s * <usize>MAX_CAPTURES + <usize>k) * 8;
         const cs = load<i32>(slotCap);
@@ -397,7 +387,7 @@ export function parse(len: i32): i32 {
     }
     // the matched name length is the same for every group in gm (exact match)
     const nameLen = <usize>load<i32>(CFG + GROUPS_AT + <usize>ctz<i32>(gm) * GROUP_BYTES + 4);
-    sampleLine(p + nameLen, le, sm, lineNo, base);
+    sampleLine(p + nameLen, le, sm, base);
     if (errCode != 0) {
       for (let bits = sm; bits != 0; bits &= bits - 1) {
         const o = slotOut(ctz<i32>(bits));

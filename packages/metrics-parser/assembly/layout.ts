@@ -26,9 +26,7 @@ export const O_SAMPLES: usize = 4; // sample lines with the family's name (valid
 export const O_SELECTED: usize = 8; // 1 when a sample was selected
 export const O_ERR: usize = 12; // first malformed-line reason code (0 = none)
 export const O_ERR_LINE: usize = 16;
-export const O_LBL_START: usize = 20; // selected sample: label section [start, end) relative to the input
-export const O_LBL_END: usize = 24;
-export const O_SEL_LINE: usize = 28;
+// bytes 20..31 unused
 export const O_VALUE: usize = 32; // f64
 export const O_TS: usize = 40; // i64 (best timestamp; -1 before any)
 export const O_LORA_BEST: usize = 48; // f64
