@@ -24,7 +24,7 @@ export interface ExtractorConfig {
   maxPageBytes?: number;
   /**
    * Used when the page has no `kvUsage` family at all. Defaults to 'vllm:gpu_cache_usage_perc' when kvUsage is
-   * 'vllm:kv_cache_usage_perc' (vLLM <= 0.10 exposes only the old name); '' disables the fallback.
+   * 'vllm:kv_cache_usage_perc' (older vLLM releases export only the old name); '' disables the fallback.
    */
   kvUsageFallback?: string;
   /** Label names read from the `cacheInfo` series. Default { blockSize: 'block_size', numBlocks: 'num_gpu_blocks' }. */
