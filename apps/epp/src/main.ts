@@ -1,10 +1,11 @@
 // igw-epp: the CLI. Parses the upstream flags, starts the EPP, and stops it gracefully on SIGTERM/SIGINT.
 // Exit codes: 0 after a graceful stop, 1 for bad flags/config or a startup failure, 2 when a second signal forces it.
 import { TlsConfigError } from '@igw/ext-proc';
+import { KubeConfigError } from '@igw/k8s-sync';
 import { ConfigLoadError } from './config/load-config.js';
 import { type EppOptions, resolveOptions } from './flags/options.js';
 import { FlagError, helpText, parseFlags } from './flags/parse.js';
-import { StartupError, startEpp } from './lifecycle/start-epp.js';
+import { startEpp } from './lifecycle/start-epp.js';
 import { createLogger } from './observability/logger.js';
 import { EngineConfigError } from './scrape/engines.js';
 import { ResourcesFileError } from './sources/resources-file.js';
@@ -35,7 +36,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   } catch (err) {
     // Known failures (bad config, unreadable files, busy ports) get one clear line; anything else its stack.
     const known =
-      err instanceof StartupError ||
+      err instanceof KubeConfigError ||
       err instanceof ConfigLoadError ||
       err instanceof EngineConfigError ||
       err instanceof ResourcesFileError ||

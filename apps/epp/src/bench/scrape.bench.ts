@@ -135,11 +135,12 @@ async function runScraper(mode: 'epp' | 'floor', port: number, pageBytes: number
     const timers: NodeJS.Timeout[] = [];
     for (let i = 0; i < PODS; i++) {
       const ip = podIp(i);
+      const handle = { cancel: undefined }; // same reusable receive buffer as the EPP's loops
       const tick = async () => {
         if (stopped) return;
         const t0 = Date.now();
         try {
-          await fetcher.fetch(ip, port, '/metrics');
+          await fetcher.fetch(ip, port, '/metrics', handle);
           ok++;
         } catch {
           bad++;

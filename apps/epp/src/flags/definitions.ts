@@ -136,16 +136,15 @@ export const FLAGS: readonly FlagDef[] = [
     name: 'resources-file',
     kind: 'string',
     default: '',
-    help: 'Multi-document YAML of InferencePool/InferenceModel/InferenceObjective/InferenceModelRewrite/Pod objects; watched.',
+    help: 'Read the pool, pods and models from this multi-document YAML (watched) instead of the Kubernetes API.',
     support: 'ours',
   },
   {
     name: 'kubeconfig',
     kind: 'string',
     default: '',
-    help: 'Path to a kubeconfig.',
-    support: 'no-op',
-    note: 'the Kubernetes source is not built yet; use --resources-file',
+    help: 'Path to a kubeconfig (default: $KUBECONFIG, in-cluster, then ~/.kube/config); used without --resources-file.',
+    support: 'implemented',
   },
   {
     name: 'kube-api-qps',
@@ -153,7 +152,7 @@ export const FLAGS: readonly FlagDef[] = [
     default: '5',
     help: 'Kubernetes client QPS.',
     support: 'no-op',
-    note: 'no Kubernetes client yet',
+    note: '@kubernetes/client-node has no client-side rate limiter',
   },
   {
     name: 'kube-api-burst',
@@ -161,15 +160,15 @@ export const FLAGS: readonly FlagDef[] = [
     default: '10',
     help: 'Kubernetes client burst.',
     support: 'no-op',
-    note: 'no Kubernetes client yet',
+    note: '@kubernetes/client-node has no client-side rate limiter',
   },
   {
     name: 'ha-enable-leader-election',
     kind: 'bool',
     default: 'false',
-    help: 'Leader election; health uses the HA service names (liveness/readiness).',
-    support: 'mapped',
-    note: 'health semantics as upstream; without a Lease this instance is always the leader',
+    help: 'Leader election on a coordination.k8s.io Lease; readiness only for the leader, health uses the HA service names.',
+    support: 'implemented',
+    note: 'with --resources-file there is no Lease and this instance leads',
   },
   // Scraping
   {

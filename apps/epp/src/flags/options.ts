@@ -29,6 +29,8 @@ export interface EppOptions {
   endpointSelector: LabelRequirement[] | undefined;
   endpointTargetPorts: number[];
   resourcesFile: string | undefined;
+  /** --kubeconfig; without it $KUBECONFIG, in-cluster, then ~/.kube/config (only used without --resources-file). */
+  kubeconfig: string | undefined;
   haEnableLeaderElection: boolean;
 
   refreshMetricsIntervalMs: number;
@@ -221,6 +223,7 @@ export function resolveOptions(p: ParsedFlags, env: NodeJS.ProcessEnv = process.
     endpointSelector,
     endpointTargetPorts,
     resourcesFile: optStr('resources-file'),
+    kubeconfig: optStr('kubeconfig'),
     haEnableLeaderElection: get('ha-enable-leader-election'),
     refreshMetricsIntervalMs: positiveMs('refresh-metrics-interval', get('refresh-metrics-interval')),
     refreshPrometheusMetricsIntervalMs: positiveMs(
@@ -253,7 +256,6 @@ export function resolveOptions(p: ParsedFlags, env: NodeJS.ProcessEnv = process.
     },
     ignored: [
       'enable-cert-reload',
-      'kubeconfig',
       'kube-api-qps',
       'kube-api-burst',
       'tracing',

@@ -14,7 +14,7 @@ export interface ShutdownOptions {
 export interface ShutdownParts {
   setDraining(): void;
   extProc: Pick<ExtProcServer, 'stop' | 'inFlight'>;
-  stopBackground(): void;
+  stopBackground(): void | Promise<void>;
   closeListeners(): Promise<void>;
   logger: Logger;
 }
@@ -26,7 +26,7 @@ export async function shutdownEpp(p: ShutdownParts, opts: Partial<ShutdownOption
   p.logger.info({ inFlight: p.extProc.inFlight(), drainTimeoutMs }, 'shutting down: readiness NOT_SERVING');
   if (opts.readinessGraceMs) await new Promise((r) => setTimeout(r, opts.readinessGraceMs));
   await p.extProc.stop(Math.max(0, drainTimeoutMs - (Date.now() - started)));
-  p.stopBackground();
+  await p.stopBackground();
   await p.closeListeners();
   p.logger.info({ ms: Date.now() - started, cancelled: p.extProc.inFlight() }, 'shutdown complete');
 }

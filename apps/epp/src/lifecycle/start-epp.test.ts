@@ -13,7 +13,7 @@ import { parseFlags } from '../flags/parse.js';
 import { vllmPage } from '../scrape/vllm-page.js';
 import { captureLogger } from '../testing/capture-logger.js';
 import { healthClient } from '../testing/health-client.js';
-import { type EppHandle, StartupError, startEpp } from './start-epp.js';
+import { type EppHandle, startEpp } from './start-epp.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'epp-start-'));
 let pod: Server;
@@ -210,9 +210,12 @@ describe('startEpp', () => {
     }
   });
 
-  test('startup errors: no resources file, bad config text, busy port', async () => {
+  test('startup errors: no resources file and no kubeconfig, bad config text, busy port', async () => {
     const log = captureLogger('silent').logger;
-    await assert.rejects(startEpp(options([]), log, { host: '127.0.0.1' }), StartupError);
+    await assert.rejects(
+      startEpp(options([]), log, { host: '127.0.0.1', env: { HOME: dir } }),
+      /no Kubernetes configuration: pass --kubeconfig/,
+    );
     await assert.rejects(
       startEpp(
         options([`--resources-file=${resources(true)}`, '--config-text=plugins: [{type: nope}]']),

@@ -23,26 +23,19 @@ import { PageFetcher } from '../scrape/fetch-page.js';
 import { Scraper } from '../scrape/scraper.js';
 import { EXT_PROC_SERVICE, healthStatus } from '../server/health.js';
 import { type MetricsHttpServer, startMetricsHttp } from '../server/metrics-http.js';
-import { FileSource } from '../sources/file-source.js';
+import { type PoolSource, startPoolSource } from '../sources/pool-source.js';
 import { type ShutdownOptions, shutdownEpp } from './shutdown.js';
 
-/** Upstream's 5 s scrape timeout, bounded by the scrape interval's order of magnitude for very slow intervals. */
+/** Upstream's scrape timeout. */
 const SCRAPE_TIMEOUT_MS = 5_000;
 /** Largest /metrics page read (the metrics-parser default). */
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
-
-export class StartupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StartupError';
-  }
-}
 
 export interface EppHandle {
   datastore: PoolDatastore;
   metrics: EppMetrics;
   scraper: Scraper;
-  source: FileSource;
+  source: PoolSource;
   extProc: ExtProcServer;
   health: HealthServer;
   metricsHttp: MetricsHttpServer;
@@ -72,12 +65,6 @@ export function poolSelection(o: EppOptions): PoolSelection {
 }
 
 export async function startEpp(o: EppOptions, logger: Logger, so: StartOptions = {}): Promise<EppHandle> {
-  if (!o.resourcesFile) {
-    throw new StartupError(
-      '--resources-file is required: the Kubernetes source (informers) is not built yet, so the pool, its pods and ' +
-        'its models are read from a file of the same objects (see the README)',
-    );
-  }
   const { config, source: configSource } = loadConfig(o, so.env);
   const dataSource = resolveMetricsDataSource(o, config);
   const engines = new EngineRegistry(config.dataLayer.coreMetricsExtractor, o.metricFlags, {
@@ -102,12 +89,6 @@ export async function startEpp(o: EppOptions, logger: Logger, so: StartOptions =
   const scheduler = Scheduler.create(config);
   const datastore = new PoolDatastore(scheduler);
   const selection = poolSelection(o);
-  const source = new FileSource({
-    path: o.resourcesFile,
-    selection,
-    datastore,
-    logger: logger.child({ source: 'file' }),
-  });
 
   const scraper = new Scraper({
     datastore,
@@ -131,7 +112,12 @@ export async function startEpp(o: EppOptions, logger: Logger, so: StartOptions =
   });
 
   let draining = false;
-  const state = { poolSynced: () => datastore.poolSynced(), isLeader: () => true, draining: () => draining };
+  let source: PoolSource | undefined;
+  const state = {
+    poolSynced: () => source?.ready() ?? false,
+    isLeader: () => source?.isLeader() ?? false,
+    draining: () => draining,
+  };
   const status = (service: string) => healthStatus(service, state, o.haEnableLeaderElection);
 
   // Listeners first, so a port conflict fails before anything runs in the background.
@@ -182,10 +168,20 @@ export async function startEpp(o: EppOptions, logger: Logger, so: StartOptions =
     started.push(() => extProc.stop(0));
 
     // The source last: its first snapshot makes the pool synced (readiness) and starts the scrape loops.
-    source.start();
     scraper.start();
+    source = startPoolSource({
+      selection,
+      datastore,
+      logger,
+      resourcesFile: o.resourcesFile,
+      kubeconfig: o.kubeconfig,
+      leaderElection: o.haEnableLeaderElection,
+      ...(so.env ? { env: so.env } : {}),
+    });
+    const running = source;
+    started.push(() => running.stop());
+    running.onChange(() => health.notify());
     health.notify();
-    source.on('applied', () => health.notify());
     logger.info(
       {
         grpcPort: extProc.port,
@@ -194,6 +190,7 @@ export async function startEpp(o: EppOptions, logger: Logger, so: StartOptions =
         secureServing: o.secureServing,
         pool: `${selection.namespace}/${selection.name}`,
         mode: selection.mode,
+        source: source.kind,
         synced: datastore.poolSynced(),
         endpoints: datastore.endpoints().length,
       },
@@ -204,7 +201,7 @@ export async function startEpp(o: EppOptions, logger: Logger, so: StartOptions =
       datastore,
       metrics,
       scraper,
-      source,
+      source: running,
       extProc,
       health,
       metricsHttp,
@@ -218,10 +215,10 @@ export async function startEpp(o: EppOptions, logger: Logger, so: StartOptions =
               health.notify();
             },
             extProc,
-            stopBackground: () => {
-              source.stop();
+            stopBackground: async () => {
               scraper.stop();
               gauges.stop();
+              await running.stop();
             },
             closeListeners: async () => {
               await health.stop(1_000);
@@ -234,7 +231,6 @@ export async function startEpp(o: EppOptions, logger: Logger, so: StartOptions =
     };
     return handle;
   } catch (err) {
-    source.stop();
     scraper.stop();
     gauges.stop();
     for (const close of started.reverse()) await close().catch(() => {});

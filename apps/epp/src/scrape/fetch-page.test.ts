@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { PageFetcher, ScrapeError } from './fetch-page.js';
+import { type FetchHandle, PageFetcher, ScrapeError } from './fetch-page.js';
 
 let server: Server;
 let port = 0;
@@ -79,9 +79,27 @@ describe('PageFetcher', () => {
     }
   });
 
+  test('with a handle, pages land in one reused buffer (grown as needed)', async () => {
+    const f = fetcher();
+    const handle: FetchHandle = { cancel: undefined };
+    try {
+      const a = await f.fetch('127.0.0.1', port, '/ok', handle);
+      assert.equal(a.toString(), 'vllm:num_requests_waiting 1\n');
+      const first = handle.buffer;
+      assert.ok(first && a.buffer === first.buffer);
+      const b = await f.fetch('127.0.0.1', port, '/ok', handle);
+      assert.equal(handle.buffer, first, 'same buffer for the next page');
+      assert.equal(b.toString(), 'vllm:num_requests_waiting 1\n');
+      const e = await failure(f.fetch('127.0.0.1', port, '/big-chunked', handle));
+      assert.equal(e.code, 'too-large');
+    } finally {
+      f.close();
+    }
+  });
+
   test('cancel aborts the request in flight', async () => {
     const f = fetcher();
-    const handle: { cancel: (() => void) | undefined } = { cancel: undefined };
+    const handle: FetchHandle = { cancel: undefined };
     const p = f.fetch('127.0.0.1', port, '/hang', handle);
     assert.equal(typeof handle.cancel, 'function');
     handle.cancel!();

@@ -14,6 +14,16 @@ export class ScrapeError extends Error {
   }
 }
 
+/**
+ * Per-caller state a scrape loop passes to every fetch: the cancel hook of the request in flight, and a receive
+ * buffer reused across scrapes (a 30 KB page otherwise costs a Buffer.concat allocation per scrape, more than the
+ * extraction itself). With a handle, the resolved Buffer is a view of `handle.buffer`, valid until the next fetch.
+ */
+export interface FetchHandle {
+  cancel: (() => void) | undefined;
+  buffer?: Buffer;
+}
+
 export interface PageFetcherOptions {
   scheme: 'http' | 'https';
   /** https only; upstream's default is true (model servers use self-signed certificates). */
@@ -49,12 +59,7 @@ export class PageFetcher {
    * Resolves with the body of a 200 response; rejects with ScrapeError otherwise. `handle.cancel` is set for the
    * duration of the request (a plain callback rather than an AbortSignal: no per-scrape allocation of one).
    */
-  fetch(
-    host: string,
-    port: number,
-    path: string,
-    handle?: { cancel: (() => void) | undefined },
-  ): Promise<Buffer> {
+  fetch(host: string, port: number, path: string, handle?: FetchHandle): Promise<Buffer> {
     const { timeoutMs, maxBytes } = this.opts;
     return new Promise<Buffer>((resolve, reject) => {
       let settled = false;
@@ -88,15 +93,41 @@ export class PageFetcher {
             finish(new ScrapeError('too-large', `page of ${declared} bytes exceeds ${maxBytes}`));
             return;
           }
+          // Copy into the caller's reusable buffer (grown by doubling up to maxBytes), or collect and concat.
+          let buf = handle?.buffer;
+          if (handle && Number.isFinite(declared) && (!buf || buf.length < declared)) {
+            buf = handle.buffer = Buffer.allocUnsafe(
+              Math.min(maxBytes, Math.max(declared, 2 * (buf?.length ?? 0))),
+            );
+          }
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (c: Buffer) => {
+            if (size + c.length > maxBytes) {
+              finish(new ScrapeError('too-large', `page exceeds ${maxBytes} bytes`));
+              return;
+            }
+            if (handle) {
+              if (!buf || buf.length < size + c.length) {
+                const grown = Buffer.allocUnsafe(
+                  Math.min(maxBytes, Math.max(size + c.length, 2 * (buf?.length ?? 16384))),
+                );
+                if (buf) buf.copy(grown, 0, 0, size);
+                buf = handle.buffer = grown;
+              }
+              c.copy(buf, size);
+            } else chunks.push(c);
             size += c.length;
-            if (size > maxBytes) finish(new ScrapeError('too-large', `page exceeds ${maxBytes} bytes`));
-            else chunks.push(c);
           });
           res.on('end', () =>
-            finish(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)),
+            finish(
+              undefined,
+              handle
+                ? buf!.subarray(0, size)
+                : chunks.length === 1
+                  ? chunks[0]!
+                  : Buffer.concat(chunks, size),
+            ),
           );
           res.on('error', (e) => finish(new ScrapeError('network', e.message)));
           res.on('close', () => {

@@ -10,7 +10,7 @@ import type { EndpointMetrics } from '@igw/metrics-parser';
 import type { Logger } from 'pino';
 import type { EndpointState, PoolDatastore, SnapshotDiff } from '../datastore/datastore.js';
 import type { EngineRegistry } from './engines.js';
-import { type PageFetcher, ScrapeError } from './fetch-page.js';
+import { type FetchHandle, type PageFetcher, ScrapeError } from './fetch-page.js';
 
 export interface ScraperOptions {
   datastore: PoolDatastore;
@@ -50,7 +50,7 @@ class ScrapeLoop {
   readonly stats: LoopStats;
   private timer: NodeJS.Timeout | undefined;
   /** Cancels the request in flight (set by the fetcher while one is). */
-  private readonly inflight: { cancel: (() => void) | undefined } = { cancel: undefined };
+  private readonly inflight: FetchHandle = { cancel: undefined };
   private stopped = false;
   private readonly port: number;
   private lastPartialKey = '';
