@@ -35,20 +35,21 @@ describe('scraped by the EPP metrics extractor', () => {
     const c = await startSimCluster({
       timeScale: 20,
       loras: ['l1', 'l2'],
-      params: { maxLoras: 1, maxNumSeqs: 2, numGpuBlocks: 400, stepBaseMs: 50 },
+      // The first two run for 100 steps of 10 ms wall-clock each: a 1 s window to queue two more and scrape.
+      params: { maxLoras: 1, maxNumSeqs: 2, numGpuBlocks: 400, stepBaseMs: 200 },
     });
     try {
       const pod = c.pods[0]!;
-      const long = (model: string) =>
+      const long = (model: string, maxTokens: number) =>
         postJson(`${pod.url}/v1/completions`, {
           model,
           prompt: promptOf(1000),
-          max_tokens: 100,
+          max_tokens: maxTokens,
           ignore_eos: true,
         });
-      const inflight = [long('l1'), long(MODEL)];
+      const inflight = [long('l1', 100), long(MODEL, 100)];
       await waitFor(() => pod.stats().running === 2);
-      inflight.push(long('l2'), long(MODEL));
+      inflight.push(long('l2', 5), long(MODEL, 5));
       await waitFor(() => pod.stats().waiting === 2);
       const page = new Uint8Array(await (await fetch(`${pod.url}/metrics`)).arrayBuffer());
       const m = new MetricsExtractor(engineConfig('vllm')).extract(page);
