@@ -18,7 +18,11 @@ describe('BBR graceful stop', () => {
       '--host=127.0.0.1',
       '--secure-serving=false',
     ]);
-    const bbr = await startBbr(flags, pino({ level: 'silent' }), { processMetrics: false });
+    // HOME without .kube/config and no $KUBECONFIG: no Kubernetes source, so health is SERVING at once.
+    const bbr = await startBbr(flags, pino({ level: 'silent' }), {
+      processMetrics: false,
+      env: { HOME: '/nonexistent-igw-home' },
+    });
     const client = new EnvoyLikeClient({ address: `127.0.0.1:${bbr.grpcPort}` });
     const Ctor = grpc.makeGenericClientConstructor(healthService, 'Health');
     const health = new Ctor(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FlagError, logLevel, parseFlags } from './flags.js';
+import { FlagError, HELP, logLevel, parseFlags } from './flags.js';
 import { parsePluginSpec } from './plugins/registry.js';
 
 describe('flags (pflag semantics)', () => {
@@ -53,6 +53,12 @@ describe('flags (pflag semantics)', () => {
     assert.equal(logLevel(f), 'error');
     assert.deepEqual([f['grpc-port'], f['grpc-health-port'], f['metrics-port']], [7001, 7002, 7003]);
     assert.equal(parseFlags(['-streaming=false']).streaming, false);
+  });
+  test('--kubeconfig (controller-runtime spelling): default empty, last one wins, listed in --help', () => {
+    assert.equal(parseFlags([]).kubeconfig, '');
+    assert.equal(parseFlags(['--kubeconfig', '/a', '--kubeconfig=/b']).kubeconfig, '/b');
+    assert.match(HELP, /--kubeconfig path/);
+    assert.match(HELP, /NAMESPACE .*unset = all/);
   });
   test('bad input is a clear FlagError', () => {
     assert.throws(

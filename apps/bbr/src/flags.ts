@@ -22,6 +22,7 @@ const STRING_FLAGS = [
   'plugin',
   'max-request-body-bytes',
   'base-model-configmaps-file',
+  'kubeconfig',
   'host',
   'v',
   'zap-encoder',
@@ -58,7 +59,11 @@ Flags:
                                      then base-model-to-header:base-model-to-header
   --base-model-configmaps-file path  standalone mode: YAML file of ConfigMaps (labelled inference.llm-d.ai/ipp-managed
                                      or inference.networking.k8s.io/bbr-managed = "true", data.baseModel,
-                                     data.adapters), re-read when it changes
+                                     data.adapters), re-read when it changes. Without it the ConfigMaps are
+                                     watched through the Kubernetes API (health NOT_SERVING until listed once)
+  --kubeconfig path                  Kubernetes client configuration; default $KUBECONFIG, then the in-cluster
+                                     service account, then ~/.kube/config. None found: BBR serves without
+                                     base-model mappings and logs a warning
   --max-request-body-bytes int       larger request bodies get 413 (default 67108864)
   --graceful-shutdown-timeout dur    how long SIGTERM waits for in-flight streams (default 25s)
   -v, --v int                        log verbosity: 0-3 info, 4 debug, 5+ trace (default 0)
@@ -71,7 +76,8 @@ Flags:
   --tracing, --enable-pprof          accepted; not implemented (no-ops)
   --help                             show this help
 Environment:
-  NAMESPACE                          only ConfigMaps of this namespace are used
+  NAMESPACE                          watch (or, with a file, use) only ConfigMaps of this namespace; unset = all
+                                     namespaces (in a cluster that needs a ClusterRole)
 `;
 
 export class FlagError extends Error {
@@ -112,6 +118,7 @@ const schema = z.object({
   streaming: z.boolean().default(true),
   plugin: z.array(z.string()).default([]),
   'base-model-configmaps-file': z.string().optional(),
+  kubeconfig: z.string().default(''),
   'max-request-body-bytes': z
     .string()
     .optional()
