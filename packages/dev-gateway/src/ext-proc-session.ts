@@ -9,7 +9,6 @@
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import {
   applyHeaderMutation,
-  type EnvoyLikeClient,
   fromStruct,
   httpStatusNumber,
   type JsonValue,
@@ -19,6 +18,7 @@ import {
   toStruct,
 } from '@igw/ext-proc';
 import type { BodyMode, ResponseBodyMode } from './config.js';
+import type { StreamOpener } from './ext-proc-client.js';
 
 export type HeaderList = Array<[string, string]>;
 
@@ -31,6 +31,8 @@ export class ProcessorFailure extends Error {
     readonly processor: string,
     readonly kind: FailureKind,
     message: string,
+    /** The gRPC status code when the stream ended with one. */
+    readonly grpcCode?: number,
   ) {
     super(`${processor} ext_proc ${kind}: ${message}`);
   }
@@ -54,7 +56,7 @@ export interface RequestPhaseResult {
 export interface ProcessorSettings {
   /** 'bbr' or 'epp', for logs and errors. */
   name: string;
-  client: EnvoyLikeClient;
+  client: StreamOpener;
   requestBodyMode: BodyMode;
   responseHeaders: boolean;
   responseBodyMode: ResponseBodyMode;
@@ -163,6 +165,7 @@ export class ExtProcSession {
         this.s.name,
         'grpc-error',
         `stream ended while waiting for ${what}: code ${ev.status.code} ${ev.status.details}`,
+        ev.status.code,
       );
     }
     this.disarm();

@@ -519,4 +519,36 @@ describe('dev gateway with fake ext_proc servers', { timeout: 60_000 }, () => {
     assert.equal(rb.body, 'data: {"n":0}\n\ndata: {"n":1}\n\ndata: {"n":2}\n\ndata: [DONE]\n\n');
     assert.equal(bodies, 1, 'one buffered response body message');
   });
+
+  test('an ext_proc server that restarts is used again within a second (short reconnect backoff, like Envoy)', async () => {
+    const processor: StreamProcessor = { onRequest: () => route(ups[0]!.address) };
+    const first = await fakeExtProc(processor);
+    const port = first.port;
+    const g = await gw({ epp: first.address, failureMode: 'FailClose' });
+    assert.equal((await http(g.url, { path: '/v1/completions', body: '{"model":"m"}' })).status, 200);
+    await first.stop(100);
+    // Down for ~4 s: long enough for gRPC's default reconnect backoff (1 s, 1.6 s, 2.6 s, ...) to grow past a second.
+    for (let i = 0; i < 13; i++) {
+      const down = await http(g.url, { path: '/v1/completions', body: '{"model":"m"}' });
+      assert.equal(down.status, 500);
+      await sleep(300);
+    }
+    const { startExtProcServer } = await import('@igw/ext-proc');
+    const second = await startExtProcServer({ port, host: '127.0.0.1', secure: false, processor });
+    servers.push(second);
+    const t0 = Date.now();
+    let status = 0;
+    while (Date.now() - t0 < 6_000) {
+      status = (await http(g.url, { path: '/v1/completions', body: '{"model":"m"}' })).status;
+      if (status === 200) break;
+      await sleep(100);
+    }
+    assert.equal(status, 200);
+    const recovered = Date.now() - t0;
+    if (process.env.SHOW_RECOVERY) console.log('RECOVERY', recovered);
+    assert.ok(
+      recovered < 1_000,
+      `served again after ${Date.now() - t0} ms (gRPC's backoff would wait longer)`,
+    );
+  });
 });

@@ -3,9 +3,9 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EnvoyLikeClient } from '@igw/ext-proc';
 import pino, { type Logger } from 'pino';
 import type { FailureMode, GatewayConfig } from './config.js';
+import { ExtProcClient } from './ext-proc-client.js';
 import { EndpointPicker, seededRandom } from './lb-policy.js';
 import { PoolSource } from './pool-source.js';
 import { RequestFlow } from './request-flow.js';
@@ -42,8 +42,7 @@ export async function startGateway(config: GatewayConfig, opts: { logger?: Logge
       : undefined;
   pool?.watch();
   const failureMode = (): FailureMode => config.failureMode ?? pool?.failureMode() ?? 'FailClose';
-  const clientOf = (address: string, secure: boolean) =>
-    new EnvoyLikeClient({ address, secure, messageTimeoutMs: config.messageTimeoutMs });
+  const clientOf = (address: string, secure: boolean) => new ExtProcClient({ address, secure });
   const epp = config.epp ? clientOf(config.epp, config.eppSecure) : undefined;
   const bbr = config.bbr ? clientOf(config.bbr, config.bbrSecure) : undefined;
   const own = new EndpointPicker(

@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { EnvoyLikeClient } from '@igw/ext-proc';
 import type { Logger } from 'pino';
 import {
   DESTINATION_KEY,
@@ -15,6 +14,7 @@ import {
   SUBSET_KEY,
   SUBSET_NAMESPACE,
 } from './config.js';
+import type { ExtProcClient } from './ext-proc-client.js';
 import {
   ExtProcSession,
   type HeaderList,
@@ -38,8 +38,8 @@ export interface FlowDeps {
   config: GatewayConfig;
   logger: Logger;
   pool: PoolSource | undefined;
-  epp: EnvoyLikeClient | undefined;
-  bbr: EnvoyLikeClient | undefined;
+  epp: ExtProcClient | undefined;
+  bbr: ExtProcClient | undefined;
   picker: EndpointPicker;
   upstream: UpstreamClient;
   failureMode(): FailureMode;
