@@ -266,6 +266,66 @@ describe('stream driver (streaming default)', () => {
     assert.equal(st.code, status.UNIMPLEMENTED);
   });
 
+  test('a message with no request event ends the stream with INVALID_ARGUMENT', async () => {
+    p.reset();
+    const { call, reader } = client.openStream();
+    call.write({});
+    const st = await reader.status(5000);
+    assert.equal(st.code, status.INVALID_ARGUMENT);
+    assert.deepEqual(st.extraReplies, []);
+    assert.equal(p.seen.length, 0);
+    for (let i = 0; i < 250 && p.ends.length === 0; i++) await sleep(20);
+    assert.equal(p.ends[0]?.kind, 'grpc-error');
+  });
+
+  test('a repeated request_headers message is ignored: one header reply, first headers kept', async () => {
+    p.reset();
+    const { call, reader } = client.openStream();
+    const hdr = (v: string) => ({
+      requestHeaders: { headers: { headers: [{ key: 'x-which', rawValue: Buffer.from(v) }] } },
+    });
+    call.write(hdr('first'));
+    call.write(hdr('second'));
+    call.write({ requestBody: { body: Buffer.from('{}'), endOfStream: true } });
+    call.end();
+    const st = await reader.status(5000);
+    assert.equal(st.code, status.OK);
+    assert.deepEqual(
+      st.extraReplies.map((r) => r.response),
+      ['requestHeaders', 'requestBody'],
+    );
+    assert.deepEqual(p.seen[0]?.headers, [['x-which', 'first']]);
+  });
+
+  test('request headers skipped by the proxy: body replies only, metadata on the first chunk', async () => {
+    p.reset();
+    p.impl.onRequest = () => ({
+      body: Buffer.alloc(70_000, 'b'),
+      dynamicMetadata: { 'envoy.lb': { 'x-gateway-destination-endpoint': '10.0.0.9:8000' } },
+    });
+    const { call, reader } = client.openStream();
+    call.write({ requestBody: { body: Buffer.from('{}'), endOfStream: true } });
+    call.end();
+    const st = await reader.status(5000);
+    assert.equal(st.code, status.OK);
+    const replies = st.extraReplies;
+    assert.deepEqual(
+      replies.map((r) => r.response),
+      ['requestBody', 'requestBody'],
+    );
+    const chunks = replies.map((r) => r.requestBody?.response?.bodyMutation?.streamedResponse);
+    assert.deepEqual(
+      chunks.map((c) => [c?.body?.length, c?.endOfStream === true]),
+      [
+        [62_000, false],
+        [8_000, true],
+      ],
+    );
+    assert.ok(replies[0]?.dynamicMetadata, 'metadata rides on the first body reply');
+    assert.equal(replies[1]?.dynamicMetadata ?? undefined, undefined);
+    assert.equal(p.seen[0]?.body, '{}');
+  });
+
   test('client cancel ends the stream and calls onStreamEnd once', async () => {
     p.reset();
     p.impl.onRequest = () => new Promise(() => {});
@@ -275,7 +335,7 @@ describe('stream driver (streaming default)', () => {
     call.write({ requestBody: { body: Buffer.from('{}'), endOfStream: true } });
     await sleep(100);
     call.cancel();
-    for (let i = 0; i < 50 && p.ends.length === 0; i++) await sleep(20);
+    for (let i = 0; i < 250 && p.ends.length === 0; i++) await sleep(20);
     assert.deepEqual(p.ends, [{ kind: 'cancelled' }]);
   });
 
