@@ -19,15 +19,9 @@ import {
   startExtProcServer,
   streamedChunkReply,
 } from '@igw/ext-proc';
-import type { PoolSnapshot } from '@igw/k8s-sync';
-import { defaultEndpointPickerConfig, Scheduler } from '@igw/scorer-wasm';
-import pino from 'pino';
-import { PoolDatastore } from '../datastore/datastore.js';
-import { EppMetrics } from '../observability/metrics.js';
-import { createEppProcessor } from '../request/index.js';
+import { createBenchProcessor } from './bench-epp.js';
 
 const FLOOR_DESTINATION = '10.0.0.1:8000';
-const ENDPOINTS = 8;
 
 async function startFloor(): Promise<number> {
   const server = createGrpcServer();
@@ -72,57 +66,8 @@ async function startFloor(): Promise<number> {
   return (await bindServer(server, 0, { secure: false, host: '127.0.0.1' })).port;
 }
 
-function snapshot(): PoolSnapshot {
-  const endpoints = Array.from({ length: ENDPOINTS }, (_, i) => ({
-    address: `10.0.0.${i + 1}:8000`,
-    ip: `10.0.0.${i + 1}`,
-    port: 8000,
-    podName: `pod-${i + 1}`,
-    namespace: 'default',
-    labels: { app: 'vllm' },
-  }));
-  return {
-    pool: {
-      name: 'pool',
-      namespace: 'default',
-      group: 'inference.networking.k8s.io',
-      selector: { app: 'vllm' },
-      targetPorts: [8000],
-      appProtocol: 'http',
-      failureMode: 'FailClose',
-    },
-    endpoints,
-    models: new Map(),
-    objectives: new Map(),
-    rewrites: [],
-    issues: [],
-  };
-}
-
 async function startEpp(): Promise<number> {
-  const scheduler = Scheduler.create(defaultEndpointPickerConfig(), { seed: 1 });
-  const datastore = new PoolDatastore(scheduler);
-  datastore.apply(snapshot());
-  const refresh = () => {
-    const now = Date.now();
-    datastore.endpoints().forEach((e, i) => {
-      datastore.recordMetrics(
-        e,
-        {
-          waitingQueueSize: i % 4,
-          runningRequestsSize: 2,
-          kvCacheUsagePercent: 0.1 * (i % 5),
-          maxActiveModels: 4,
-        },
-        now,
-      );
-    });
-  };
-  refresh();
-  setInterval(refresh, 100).unref();
-  const metrics = new EppMetrics({ defaultMetrics: false });
-  const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
-  const processor = createEppProcessor({ datastore, metrics, logger, options: { seed: 1 } });
+  const processor = createBenchProcessor();
   const server = await startExtProcServer({ port: 0, host: '127.0.0.1', secure: false, processor });
   return server.port;
 }
@@ -161,4 +106,6 @@ process.on('message', (msg: { cmd: string }) => {
     process.send?.({ p99Ms: eld.percentile(99) / 1e6, maxMs: eld.max / 1e6, meanMs: eld.mean / 1e6 });
   } else if (msg.cmd === 'exit') process.exit(0);
 });
+// The parent went away (finished, crashed or killed): do not outlive it.
+process.on('disconnect', () => process.exit(0));
 process.send?.({ port });
