@@ -246,16 +246,31 @@ describe('end to end through the dev gateway (sim pods, EPP, BBR, openai client)
   });
 });
 
-describe('end to end: FailOpen and EPP restarts', { skip, timeout: 120_000 }, () => {
+describe('end to end: BUFFERED body mode, FailOpen and EPP restarts', { skip, timeout: 120_000 }, () => {
   let stack: Stack;
   let ai: OpenAI;
 
   before(async () => {
-    stack = await startStack({ pods: 2, bbr: false, failureMode: 'FailOpen', secure: false });
+    stack = await startStack({
+      pods: 2,
+      bbr: false,
+      failureMode: 'FailOpen',
+      secure: false,
+      bodyMode: 'BUFFERED',
+    });
     ai = client(stack);
   });
   after(async () => {
     await stack?.close();
+  });
+
+  test('BUFFERED request bodies through the real EPP (plaintext gRPC)', async () => {
+    const { data, response } = await ai.chat.completions
+      .create({ model: stack.model, messages: [{ role: 'user', content: 'buffered please' }], max_tokens: 4 })
+      .withResponse();
+    assert.equal(data.object, 'chat.completion');
+    assert.equal(response.headers.get('x-went-into-resp-headers'), 'true');
+    assert.equal(stack.gateway.stats().outcomes.fail_open, undefined, 'routed by the EPP, not failing open');
   });
 
   test('the EPP restarting mid-traffic loses no request; FailOpen keeps serving while it is down', async () => {

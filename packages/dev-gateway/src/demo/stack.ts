@@ -9,7 +9,7 @@ import { EnvoyLikeClient } from '@igw/ext-proc';
 import { type EngineParams, type SimCluster, startSimCluster } from '@igw/model-server-sim';
 import pino, { type Logger } from 'pino';
 import { stringify } from 'yaml';
-import { defaultConfig, type FailureMode, type LbPolicy } from '../config.js';
+import { type BodyMode, defaultConfig, type FailureMode, type LbPolicy } from '../config.js';
 import { type Gateway, startGateway } from '../gateway.js';
 import { freePort } from '../net.js';
 import { BBR_BIN, BBR_MAIN, built, ChildComponent, EPP_BIN, EPP_MAIN } from './child.js';
@@ -76,6 +76,8 @@ export interface StackOptions {
   /** Gateway listen address (default 127.0.0.1:0). */
   listen?: string;
   lbPolicy?: LbPolicy;
+  /** Gateway request body mode (default FULL_DUPLEX_STREAMED). */
+  bodyMode?: BodyMode;
   queueDepthThreshold?: number;
   /** Weight of the LoRA-affinity scorer in the EPP config (default 2, like the queue and KV scorers). */
   loraWeight?: number;
@@ -284,6 +286,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         poolName: 'demo-pool',
         poolNamespace: 'default',
         lbPolicy: opts.lbPolicy ?? 'epp',
+        bodyMode: opts.bodyMode ?? 'FULL_DUPLEX_STREAMED',
         seed: opts.seed,
         // Envoy's default is 200 ms; a shared 2-core machine running pods, EPP and BBR needs more headroom.
         messageTimeoutMs: opts.messageTimeoutMs ?? 2_000,

@@ -104,6 +104,8 @@ export interface HttpResult {
   body: string;
   /** Arrival times (ms since the request started) of each body chunk. */
   chunkTimes: number[];
+  /** Date.now() when the request started. */
+  startedAt: number;
   chunks: string[];
 }
 
@@ -135,6 +137,7 @@ export function http(
             body: chunks.join(''),
             chunks,
             chunkTimes,
+            startedAt: t0,
           }),
         );
         res.on('error', reject);
