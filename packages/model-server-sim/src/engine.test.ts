@@ -382,3 +382,49 @@ describe('both models under a random mix', () => {
     });
   }
 });
+
+describe('engine timer', () => {
+  test('a backlog larger than one tick drains with one wake-up per tick, none duplicated', async () => {
+    // A clock under the test's control whose due events get a 0 ms timer (future ones 1 ms): the engine's own
+    // timer drains the backlog, and every wake-up is counted.
+    class DueClock extends SimClock {
+      t = 0;
+      override now(): number {
+        return this.t;
+      }
+      override realDelay(atMs: number): number {
+        return atMs <= this.t ? 0 : 1;
+      }
+    }
+    const clock = new DueClock(1);
+    const e = new Engine(resolveParams('h100-8b', EXACT), 'm', new Rng(1), clock);
+    e.model = new BatchModel(e);
+    engines.push(e);
+    let wakeups = 0;
+    const onTimer = (e as unknown as { onTimer: () => void }).onTimer;
+    (e as unknown as { onTimer: () => void }).onTimer = () => {
+      wakeups++;
+      onTimer();
+    };
+    let done = false;
+    e.submit({
+      promptTokens: 16,
+      blockHashes: [],
+      outputTokens: 12_000, // one step per token: 12,000 events, more than two ticks' worth (5,000 each)
+      finishReason: 'length',
+      lora: null,
+      sink: {
+        onToken() {},
+        onFinish() {
+          done = true;
+        },
+      },
+    });
+    clock.t = 1e12; // before the engine's first wake-up: all 12,000 steps are due at once
+    for (let i = 0; i < 1000 && !done; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(done, true);
+    await new Promise((r) => setTimeout(r, 20));
+    // 5,000 + 5,000 + 2,000 events: three wake-ups, no second chain beside the timer
+    assert.equal(wakeups, 3);
+  });
+});
