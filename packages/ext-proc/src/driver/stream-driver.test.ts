@@ -385,6 +385,18 @@ describe('stream driver (buffered default, TLS)', () => {
     assert.equal(r.replies[1]?.requestBody?.response?.bodyMutation?.body?.toString(), '{"model":"x"}');
   });
 
+  test("a BUFFERED body over grpc-js's 4 MiB default message limit is accepted and can be replaced", async () => {
+    p.reset();
+    p.impl.onRequest = (_c, body) => ({ body: Buffer.alloc(body.length, 'r') });
+    const big = Buffer.alloc(5 * 1024 * 1024, 'a');
+    const r = await client.process({ headers: H, body: big, mode: 'BUFFERED' });
+    assert.equal(r.outcome, 'continue');
+    assert.equal(p.seen.at(-1)?.body.length, big.length);
+    assert.equal(r.request.body.length, big.length);
+    assert.equal(r.request.body.at(-1), 'r'.charCodeAt(0));
+    assert.equal(r.request.header('content-length'), String(big.length));
+  });
+
   test('protocol_config FULL_DUPLEX_STREAMED overrides --streaming=false', async () => {
     p.reset();
     const r = await client.process({ headers: H, body: '', mode: 'FULL_DUPLEX_STREAMED' });
