@@ -1,0 +1,42 @@
+// The routing policies compared, all through the same dev gateway (packages/dev-gateway, bin igw-gateway).
+
+/** EndpointPickerConfig: the EPP's default profile (queue 2, KV 2) with the prefix-cache scorer removed. */
+export const NO_PREFIX_CONFIG = `apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: queue-scorer
+- type: kv-cache-utilization-scorer
+- type: max-score-picker
+- type: single-profile-handler
+schedulingProfiles:
+- name: default
+  plugins:
+  - pluginRef: queue-scorer
+    weight: 2
+  - pluginRef: kv-cache-utilization-scorer
+    weight: 2
+  - pluginRef: max-score-picker
+`;
+
+/**
+ * @typedef {{ name: string, label: string, lbPolicy: 'epp' | 'round-robin' | 'random' | 'least-request',
+ *   eppConfig?: string }} Policy
+ * @type {Policy[]}
+ */
+export const POLICIES = [
+  { name: 'round-robin', label: 'round robin (Kubernetes Service)', lbPolicy: 'round-robin' },
+  { name: 'random', label: 'random', lbPolicy: 'random' },
+  { name: 'least-request', label: "least request (Envoy's P2C)", lbPolicy: 'least-request' },
+  {
+    name: 'epp',
+    label: 'our EPP, default profile (queue 2, KV 2, prefix 3)',
+    lbPolicy: 'epp',
+    eppConfig: '',
+  },
+  {
+    name: 'epp-no-prefix',
+    label: 'our EPP, prefix scoring off (queue 2, KV 2)',
+    lbPolicy: 'epp',
+    eppConfig: NO_PREFIX_CONFIG,
+  },
+];
