@@ -215,4 +215,13 @@ describe('failure injection', () => {
       /unknown failure type "nope"/,
     );
   });
+
+  test('adapters without a LoRA slot are refused at start (their requests would wait forever)', async () => {
+    await assert.rejects(
+      startSimCluster({ host: '127.0.0.79', loras: ['a'], params: { maxLoras: 0 } }),
+      /maxLoras must be >= 1 when LoRA adapters are served/,
+    );
+    const c = await startSimCluster({ host: '127.0.0.79', params: { maxLoras: 0 } });
+    await c.close();
+  });
 });

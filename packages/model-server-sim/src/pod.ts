@@ -51,6 +51,9 @@ export class SimPod {
   private requestCounter = 0;
 
   private constructor(config: PodConfig) {
+    // With adapters but no slot, every adapter request would wait in the queue forever.
+    if (config.loras.length > 0 && config.params.maxLoras < 1)
+      throw new RangeError(`maxLoras must be >= 1 when LoRA adapters are served (pod ${config.name})`);
     this.config = config;
     this.name = config.name;
     this.model = config.model;
