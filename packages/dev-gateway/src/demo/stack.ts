@@ -123,8 +123,6 @@ function resources(o: {
   ips: string[];
   failureMode: FailureMode;
   objectives: Objective[];
-  model: string;
-  loras: string[];
 }): string {
   const pool = {
     apiVersion: 'inference.networking.k8s.io/v1',
@@ -148,8 +146,12 @@ function resources(o: {
     metadata: { name: ob.name, namespace: 'default' },
     spec: { priority: ob.priority, poolRef: { name: 'demo-pool' } },
   }));
-  // BBR's base-model-to-header reads adapters from labelled ConfigMaps (here from the same file).
-  const cm = {
+  return [pool, ...pods, ...objectives].map((x) => stringify(x)).join('---\n');
+}
+
+/** BBR's base-model-to-header reads adapters from labelled ConfigMaps (its own file: it reads only ConfigMaps). */
+function adapterConfigMap(model: string, loras: readonly string[]): string {
+  return stringify({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: {
@@ -157,9 +159,8 @@ function resources(o: {
       namespace: 'default',
       labels: { 'inference.llm-d.ai/ipp-managed': 'true' },
     },
-    data: { baseModel: o.model, adapters: o.loras.map((l) => `- ${l}`).join('\n') },
-  };
-  return [pool, ...pods, ...objectives, cm].map((x) => stringify(x)).join('---\n');
+    data: { baseModel: model, adapters: loras.map((l) => `- ${l}`).join('\n') },
+  });
 }
 
 async function startSim(
@@ -214,7 +215,21 @@ async function waitUntil(
   throw new StackError(`timed out after ${timeoutMs} ms waiting for ${what}\n${detail()}`);
 }
 
+/**
+ * Starts the stack. The EPP and BBR ports are picked free just before the children bind them, so another process
+ * can take one in between (parallel test files): then the whole start is retried with new ports.
+ */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof StackError) || !e.message.includes('EADDRINUSE')) throw e;
+    }
+  }
+}
+
+async function startStackOnce(opts: StackOptions): Promise<Stack> {
   const missing = missingComponents(opts);
   if (missing) throw new StackError(missing);
   const model = opts.model ?? DEMO_MODEL;
@@ -235,10 +250,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ips: sim.pods.map((p) => p.host),
         failureMode: opts.failureMode ?? 'FailClose',
         objectives: opts.objectives ?? DEMO_OBJECTIVES,
-        model,
-        loras,
       }),
     );
+    const adaptersFile = join(dir, 'adapters.yaml');
+    writeFileSync(adaptersFile, adapterConfigMap(model, loras));
     const secure = opts.secure ?? true;
     const eppPorts = { grpc: await freePort(), health: await freePort(), metrics: await freePort() };
     const eppArgs = [
@@ -268,7 +283,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           `--metrics-port=${await freePort()}`,
           '--host=127.0.0.1',
           `--secure-serving=${secure}`,
-          `--base-model-configmaps-file=${resourcesFile}`,
+          `--base-model-configmaps-file=${adaptersFile}`,
         ],
         opts.onChildLine,
       );
