@@ -9,6 +9,9 @@ import parser from 'yargs-parser';
 import { type Stack, StackError, startStack } from './stack.js';
 import { formatTable, TrafficRunner } from './traffic.js';
 
+/** Set once a shutdown began: errors of requests cut short by it are expected, not failures. */
+let stopping: Promise<void> | undefined;
+
 /** The saturation detector's queue threshold in the demo's EPP config. */
 const QUEUE_DEPTH_THRESHOLD = 3;
 
@@ -74,43 +77,28 @@ async function main(): Promise<void> {
     pino.destination({ dest: join(logDir, 'gateway.log'), sync: false }),
   );
   process.stdout.write('Starting simulated pods, the EPP, the BBR and the gateway...\n');
-  let stack: Stack;
-  try {
-    stack = await startStack({
-      listen: `127.0.0.1:${args.port}`,
-      pods: args.pods,
-      // One adapter slot per pod, a short queue: LoRA affinity and shedding show up with a small burst.
-      simParams: { maxLoras: 1, maxNumSeqs: 4 },
-      queueDepthThreshold: QUEUE_DEPTH_THRESHOLD,
-      logger: gatewayLog,
-      onChildLine: (name, line) => {
-        let s = childLogs.get(name);
-        if (!s) {
-          s = createWriteStream(join(logDir, `${name}.log`));
-          childLogs.set(name, s);
-        }
-        s.write(`${line}\n`);
-      },
-    });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
-      throw new StackError(`port ${args.port} is in use: try npm start -- --port 0 (any free port)`);
-    throw e;
-  }
-  const { gateway, sim, model, loras } = stack;
-  process.stdout.write(
-    `Pods: ${sim.pods.map((p) => `${p.name}@${p.address}`).join(', ')}\n` +
-      `Model ${model}, adapters ${loras.join(', ')} (one adapter slot per pod)\n` +
-      `EPP ext_proc on 127.0.0.1:${stack.eppPorts.grpc} (TLS, self-signed), metrics http://127.0.0.1:${stack.eppPorts.metrics}/metrics\n` +
-      `Logs: ${logDir}/{gateway,epp,bbr}.log\n`,
-  );
-  process.stdout.write(usage(gateway.url, model, loras[0]!));
-
-  let stopping: Promise<void> | undefined;
+  const starting = startStack({
+    listen: `127.0.0.1:${args.port}`,
+    pods: args.pods,
+    // One adapter slot per pod, a short queue: LoRA affinity and shedding show up with a small burst.
+    simParams: { maxLoras: 1, maxNumSeqs: 4 },
+    queueDepthThreshold: QUEUE_DEPTH_THRESHOLD,
+    logger: gatewayLog,
+    onChildLine: (name, line) => {
+      let s = childLogs.get(name);
+      if (!s) {
+        s = createWriteStream(join(logDir, `${name}.log`));
+        childLogs.set(name, s);
+      }
+      s.write(`${line}\n`);
+    },
+  });
+  // Signals are handled from the start: Ctrl-C while starting waits for the start, then stops everything.
   const shutdown = (why: string) => {
     stopping ??= (async () => {
       process.stdout.write(`\n${why}: stopping the gateway, the EPP, the BBR and the pods...\n`);
-      await stack.close();
+      const started = await starting.catch(() => undefined);
+      await started?.close();
       gatewayLog.flush();
       for (const s of childLogs.values()) s.end();
       process.stdout.write('Stopped.\n');
@@ -119,6 +107,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('Ctrl-C').then(() => process.exit(0)));
   process.on('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
+  let stack: Stack;
+  try {
+    stack = await starting;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new StackError(`port ${args.port} is in use: try npm start -- --port 0 (any free port)`);
+    throw e;
+  }
+  if (stopping) return; // Ctrl-C arrived while starting
+  const { gateway, sim, model, loras } = stack;
+  process.stdout.write(
+    `Pods: ${sim.pods.map((p) => `${p.name}@${p.address}`).join(', ')}\n` +
+      `Model ${model}, adapters ${loras.join(', ')} (one adapter slot per pod)\n` +
+      `EPP ext_proc on 127.0.0.1:${stack.eppPorts.grpc} (TLS, self-signed), metrics http://127.0.0.1:${stack.eppPorts.metrics}/metrics\n` +
+      `Logs: ${logDir}/{gateway,epp,bbr}.log\n`,
+  );
+  process.stdout.write(usage(gateway.url, model, loras[0]!));
 
   if (args.burst) {
     process.stdout.write('\nSending a burst of mixed traffic...\n');
@@ -145,6 +150,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
+  if (stopping) return; // Ctrl-C during the burst: the shutdown in progress exits.
   const msg = e instanceof StackError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
   process.stderr.write(`\ndemo failed: ${msg}\n`);
   process.exit(1);
