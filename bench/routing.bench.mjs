@@ -113,6 +113,7 @@ for (const q of new Set(Object.values(run.oracles).flatMap((o) => Object.keys(o)
     hitRate: spread(per.map((o) => o.hitRate)),
   };
 }
+const quickRun = config.mode === 'quick';
 const json = {
   name: 'routing',
   generated_at: new Date().toISOString(),
@@ -130,12 +131,14 @@ const json = {
   model: MODEL,
   cluster: CLUSTER,
   gateway: { bodyMode, responseBodyMode, messageTimeout: '2s', failureMode: 'FailClose' },
-  policies: POLICIES.filter((p) => !policies || policies.includes(p.name)).map((p) => ({
-    name: p.name,
-    label: p.label,
-    lbPolicy: p.lbPolicy,
-    eppConfig: p.eppConfig,
-  })),
+  policies: POLICIES.filter((p) => (policies ? policies.includes(p.name) : !(p.control && quickRun))).map(
+    (p) => ({
+      name: p.name,
+      label: p.label,
+      lbPolicy: p.lbPolicy,
+      eppConfig: p.eppConfig,
+    }),
+  ),
   workloads: WORKLOADS.filter((w) => !workloads || workloads.includes(w.name)).map((w) => ({
     name: w.name,
     title: w.title,

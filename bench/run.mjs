@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // `npm run bench [-- --quick]`: runs every workspace's `bench` script one after another (benchmarks must not share
-// the 2 cores with each other), then merges each bench/results/<name>.json into bench/results/latest.json.
+// the 2 cores with each other), then the suite-level bench/<name>.bench.mjs (routing quality), then merges each
+// bench/results/<name>.json into bench/results/latest.json and writes bench/results/REPORT.md (tables and charts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeSuiteReport } from './routing/report.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
@@ -32,16 +34,24 @@ for (const f of readdirSync(join(root, 'bench'))) {
 const started = Date.now();
 const ran = [];
 for (const [i, b] of benches.entries()) {
-  console.log(`\n[bench ${i + 1}/${benches.length}] ${b.pkg ?? b.name}${quick ? ' (quick)' : ''}`);
+  const elapsed = ((Date.now() - started) / 1000).toFixed(0);
+  console.log(
+    `\n[bench ${i + 1}/${benches.length}, ${elapsed} s elapsed] ${b.pkg ?? b.name}${quick ? ' (quick)' : ''}`,
+  );
   const t0 = Date.now();
+  // Suite benches leave REPORT.md to this script, which writes it once every result file is in.
   const res = b.script
-    ? spawnSync(process.execPath, [b.script, ...(quick ? ['--quick'] : [])], { stdio: 'inherit', cwd: root })
+    ? spawnSync(process.execPath, [b.script, ...(quick ? ['--quick'] : []), '--no-report'], {
+        stdio: 'inherit',
+        cwd: root,
+      })
     : spawnSync('npm', ['run', 'bench', '--silent', '-w', b.pkg, '--', ...(quick ? ['--quick'] : [])], {
         stdio: 'inherit',
         cwd: root,
       });
   ran.push({ name: b.name, status: res.status, seconds: (Date.now() - t0) / 1000 });
   if (res.status !== 0) console.error(`[bench] ${b.name} failed with status ${res.status}`);
+  else console.log(`[bench] ${b.name} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
 const merged = {
@@ -63,5 +73,8 @@ for (const f of existsSync(resultsDir) ? readdirSync(resultsDir) : []) {
   }
 }
 writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(merged, null, 2)}\n`);
-console.log(`\n[bench] done in ${merged.total_seconds.toFixed(0)} s; wrote bench/results/latest.json`);
+writeSuiteReport(resultsDir, { runs: ran, quick });
+console.log(
+  `\n[bench] done in ${merged.total_seconds.toFixed(0)} s; wrote bench/results/latest.json and bench/results/REPORT.md`,
+);
 process.exit(ran.every((r) => r.status === 0) ? 0 : 1);

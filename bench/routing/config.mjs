@@ -11,29 +11,33 @@ export const CLUSTER = {
   loras: Array.from({ length: 15 }, (_, i) => `adapter-${String(i).padStart(2, '0')}`),
 };
 
-/** @param {boolean} quick */
+/**
+ * @param {boolean} quick
+ * @returns {{ mode: string, seeds: number[], timeScale: number, warmupS: number, durationS: number, drainCapS: number,
+ *   sweeps: Record<string, number[]> }}
+ */
 export function runConfig(quick) {
   return quick
     ? {
         mode: 'quick',
         seeds: [1],
         timeScale: 2,
-        warmupS: 3,
-        durationS: 6,
-        drainCapS: 16,
-        sweeps: { 'shared-prefix': [15, 40, 70], 'sharegpt-like': [20, 45], 'multi-lora': [20, 45] },
+        warmupS: 2,
+        durationS: 5,
+        drainCapS: 12,
+        sweeps: { 'shared-prefix': [15, 40, 60], 'sharegpt-like': [25, 60], 'multi-lora': [20, 45] },
       }
     : {
         mode: 'full',
         seeds: [1, 2, 3],
         timeScale: 2,
-        warmupS: 4,
-        durationS: 8,
-        drainCapS: 20,
+        warmupS: 3,
+        durationS: 6,
+        drainCapS: 16,
         sweeps: {
           'shared-prefix': [10, 25, 40, 55, 70],
-          'sharegpt-like': [20, 40, 60],
-          'multi-lora': [20, 40, 60],
+          'sharegpt-like': [20, 45, 70],
+          'multi-lora': [20, 35, 50],
         },
       };
 }

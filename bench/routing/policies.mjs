@@ -19,8 +19,10 @@ schedulingProfiles:
 `;
 
 /**
+ * `eppConfig` set (even '') = the EPP runs in the request path with that config ('' = its built-in default).
+ * `control` = a measurement aid, not a policy to compare (left out of quick runs).
  * @typedef {{ name: string, label: string, lbPolicy: 'epp' | 'round-robin' | 'random' | 'least-request',
- *   eppConfig?: string }} Policy
+ *   eppConfig?: string, control?: boolean }} Policy
  * @type {Policy[]}
  */
 export const POLICIES = [
@@ -38,5 +40,14 @@ export const POLICIES = [
     label: 'our EPP, prefix scoring off (queue 2, KV 2)',
     lbPolicy: 'epp',
     eppConfig: NO_PREFIX_CONFIG,
+  },
+  // Control: round robin picks, but every request still goes through the EPP (its pick ignored by the gateway), so
+  // the EPP path's own latency can be told apart from the EPP's routing decisions.
+  {
+    name: 'rr-via-epp',
+    label: 'control: round robin with the EPP in the path, its pick ignored',
+    lbPolicy: 'round-robin',
+    eppConfig: '',
+    control: true,
   },
 ];

@@ -10,7 +10,7 @@ export const GATEWAY_BIN = join(ROOT, 'packages/dev-gateway/bin/igw-gateway.mjs'
 export const EPP_BIN = join(ROOT, 'apps/epp/bin/igw-epp.mjs');
 const CLK_TCK = 100; // Linux USER_HZ
 
-/** CPU seconds (user + system) a process has used so far, from /proc; NaN if it is gone or not Linux. */
+/** CPU seconds (user + system) a process has used so far, from /proc; NaN if it is gone or not Linux. @param {number} pid */
 export function cpuSeconds(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -33,14 +33,31 @@ export function freePort(host = '127.0.0.1') {
   });
 }
 
+/** Every child started here, so an interrupted run leaves none behind. @type {Set<import('node:child_process').ChildProcess>} */
+const children = new Set();
+for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.once(sig, () => {
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+/** @param {import('node:child_process').ChildProcess} c */
+function track(c) {
+  children.add(c);
+  c.once('exit', () => children.delete(c));
+  return c;
+}
+
 export const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The simulator child process. */
 export class SimProcess {
   constructor() {
-    this.child = fork(join(import.meta.dirname, 'sim-child.mjs'), [], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    this.child = track(
+      fork(join(import.meta.dirname, 'sim-child.mjs'), [], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
     /** @type {Array<(m: any) => void>} */
     this.waiters = [];
     this.child.on('message', (m) => this.waiters.shift()?.(m));
@@ -94,7 +111,7 @@ export class BinProcess {
     this.name = name;
     /** @type {string[]} */
     this.output = [];
-    this.child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = track(spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     const keep = (/** @type {Buffer} */ d) => {
       for (const l of d.toString().split('\n')) if (l && this.output.length < 2000) this.output.push(l);
     };

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { lineChart } from './svg.mjs';
 
-const POLICY_ORDER = ['round-robin', 'random', 'least-request', 'epp', 'epp-no-prefix'];
+const POLICY_ORDER = ['round-robin', 'random', 'least-request', 'epp', 'epp-no-prefix', 'rr-via-epp'];
 
 /** @param {number} v @param {number} [digits] */
 function num(v, digits = 0) {
@@ -97,18 +97,18 @@ export function routingMarkdown(json) {
     `- Time scale ${c.timeScale}: ${c.timeScale} simulated ms per wall-clock ms. Every latency and rate below is in simulated time (wall-clock x ${c.timeScale}), so gateway and EPP overheads count ${c.timeScale}x. Simulator lateness (largest \`maxLagMs\`, wall ms) is in routing.json per point.`,
   );
   L.push(
-    `- Each point (workload, policy, QPS, seed): a fresh simulated cluster, ${c.durationS} simulated seconds of Poisson arrivals, then a drain of at most ${c.drainCapS} simulated seconds; requests still running then count as unfinished (their TTFT and latency as infinite in the percentiles). Seeds: ${c.seeds.join(', ')}; the same seed gives every policy the same arrivals and lengths. Each point's prompts start with a unique 4-token salt so no prefix is shared across points (the EPP keeps running across a policy's points).`,
+    `- Each point (workload, policy, QPS, seed): a fresh simulated cluster, then Poisson arrivals for ${c.warmupS} simulated seconds of warm-up (served, not measured: it fills the caches as upstream's warm-up stage does) and ${c.durationS} measured seconds, then a drain of at most ${c.drainCapS} simulated seconds; requests still running then count as unfinished (their TTFT and latency as infinite in the percentiles). Seeds: ${c.seeds.join(', ')}; the same seed gives every policy the same arrivals, lengths and texts. Each point's prompts start with a unique 4-token salt so no prefix is shared across points (a policy's gateway and EPP keep running across its points, after a 4-second warm-up of their own at start).`,
   );
   L.push(
     `- Load driver: node:http keep-alive, \`/v1/completions\` with \`stream: true\`, \`ignore_eos: true\`; TTFT at the first SSE token chunk, TPOT = (e2e - TTFT) / (output tokens - 1), throughput = output tokens of served requests / (arrival window, or last completion if later).`,
   );
   L.push(
-    `- Policies, all through the same dev gateway (\`igw-gateway\`, one process per policy): ${json.policies.map((p) => `\`${p.name}\` (${p.label})`).join(', ')}. ` +
+    `- Policies, all through the same dev gateway (\`igw-gateway\`, one process per policy): ${json.policies.map((/** @type {any} */ p) => `\`${p.name}\` (${p.label})`).join(', ')}. ` +
       `EPP policies: \`igw-epp\` from its bin, file source, plaintext gRPC, scrape every 50 ms, gateway \`--body-mode ${json.gateway.bodyMode}\`, message timeout ${json.gateway.messageTimeout}, FailClose. ` +
       `Response chunks went through the EPP: **${json.gateway.responseBodyMode === 'NONE' ? 'no' : 'yes'}** (\`--response-body-mode ${json.gateway.responseBodyMode}\`; response headers ${json.gateway.responseBodyMode === 'NONE' ? 'did' : 'and every body chunk did'}).`,
   );
   L.push(
-    "- Prefix-cache hit rate: prompt tokens served from the pods' caches / prompt tokens, from the simulator's counters.",
+    "- Prefix-cache hit rate: cached prompt tokens / prompt tokens of the measured served requests, from each response's `usage.prompt_tokens_details.cached_tokens` (the simulator's counters, warm-up included, are in routing.json). KV evictions, preemptions and LoRA loads are the simulator's counters (warm-up included).",
   );
   L.push('');
   L.push(
@@ -127,7 +127,7 @@ export function routingMarkdown(json) {
   for (const t of json.targets) {
     let measured = '';
     if (t.value)
-      measured = `ratio ${withRange(t.value, 2)}; per seed ${t.per_seed_ratio.map((r) => r.toFixed(2)).join(', ')}`;
+      measured = `ratio ${withRange(t.value, 2)}; per seed ${t.per_seed_ratio.map((/** @type {number} */ r) => r.toFixed(2)).join(', ')}`;
     if (t.ratio_at_knee) measured += `; at the knee step ${withRange(t.ratio_at_knee, 2)}`;
     if (t.worse) {
       measured =
@@ -135,7 +135,7 @@ export function routingMarkdown(json) {
           ? `never worse (${t.compared} steps compared)`
           : t.worse
               .map(
-                (x) =>
+                (/** @type {any} */ x) =>
                   `${x.workload} @ ${x.qps}: ${x.what} (p90 TTFT ${num(x.ttft_p90[0])} vs ${num(x.ttft_p90[1])} ms, ${num(x.throughput[0])} vs ${num(x.throughput[1])} tok/s)`,
               )
               .join('; ');
@@ -210,9 +210,10 @@ export function routingMarkdown(json) {
           ? `${s[Math.floor((s.length - 1) / 2)].toFixed(2)} (${s[s.length - 1].toFixed(2)})`
           : '-';
       };
-      const sum = (/** @type {(p: any) => number} */ f) => num(pts.reduce((s, p) => s + f(p), 0));
+      const sum = (/** @type {(p: any) => number} */ f) =>
+        num(pts.reduce((/** @type {number} */ s, /** @type {any} */ p) => s + f(p), 0));
       L.push(
-        `| ${pol} | ${med(pts.map((p) => p.cpu_cores.simulator))} | ${med(pts.map((p) => p.cpu_cores.gateway))} | ${med(pts.map((p) => p.cpu_cores.epp ?? Number.NaN))} | ${med(pts.map((p) => p.cpu_cores.driver))} | ${num(Math.max(...pts.map((p) => p.sim_max_lag_ms)))} | ${sum((p) => p.preemptions)} | ${sum((p) => p.kv_evictions)} | ${sum((p) => p.lora_loads)} |`,
+        `| ${pol} | ${med(pts.map((/** @type {any} */ p) => p.cpu_cores.simulator))} | ${med(pts.map((/** @type {any} */ p) => p.cpu_cores.gateway))} | ${med(pts.map((/** @type {any} */ p) => p.cpu_cores.epp ?? Number.NaN))} | ${med(pts.map((/** @type {any} */ p) => p.cpu_cores.driver))} | ${num(Math.max(...pts.map((/** @type {any} */ p) => p.sim_max_lag_ms)))} | ${sum((p) => p.preemptions)} | ${sum((p) => p.kv_evictions)} | ${sum((p) => p.lora_loads)} |`,
       );
     }
   }

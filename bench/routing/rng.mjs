@@ -31,7 +31,7 @@ export function deriveSeed(seed, label) {
   return h >>> 0;
 }
 
-/** @param {() => number} rng */
+/** @param {() => number} rng @param {number} rate */
 export function exponential(rng, rate) {
   return -Math.log(1 - rng()) / rate;
 }
@@ -45,7 +45,7 @@ export function normal(rng) {
 
 /**
  * Log-normal with the given median and sigma (of the underlying normal), rounded and clamped to [min, max].
- * @param {() => number} rng
+ * @param {() => number} rng @param {number} median @param {number} sigma @param {number} min @param {number} max
  */
 export function logNormalInt(rng, median, sigma, min, max) {
   const x = Math.round(median * Math.exp(sigma * normal(rng)));
@@ -87,6 +87,7 @@ export function poissonArrivals(rng, qps, durationS) {
 
 // Text: 4-character pieces ("abc " style) so the simulator's ~4 characters per token makes token counts exact.
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+/** @type {string[]} */
 const PIECES = [];
 for (let i = 0; i < 2048; i++) {
   PIECES.push(`${LETTERS[i % 26]}${LETTERS[Math.floor(i / 26) % 26]}${LETTERS[Math.floor(i / 676) % 26]} `);

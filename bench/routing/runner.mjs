@@ -29,7 +29,9 @@ function offsetIp(ip, i) {
 export async function runRouting(o) {
   const cfg = o.config;
   const workloads = WORKLOADS.filter((w) => !o.workloads?.length || o.workloads.includes(w.name));
-  const policies = POLICIES.filter((p) => !o.policies?.length || o.policies.includes(p.name));
+  const policies = POLICIES.filter((p) =>
+    o.policies?.length ? o.policies.includes(p.name) : !(p.control && cfg.mode === 'quick'),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'igw-routing-'));
   const port = await freePort(SIM_HOST);
   const ips = Array.from({ length: CLUSTER.pods }, (_, i) => offsetIp(SIM_HOST, i));
@@ -50,7 +52,7 @@ export async function runRouting(o) {
   const total =
     workloads.reduce((s, w) => s + (cfg.sweeps[w.name]?.length ?? 0), 0) * policies.length * cfg.seeds.length;
   const points = [];
-  /** @type {Record<string, Record<string, object>>} */
+  /** @type {Record<string, Record<string, ReturnType<typeof oracleBound>>>} */
   const oracles = {};
   const started = Date.now();
   try {
@@ -70,18 +72,19 @@ export async function runRouting(o) {
           try {
             // Warm-up (JIT, WASM, gRPC channel): the EPP's first seconds are several times slower than its steady
             // state, which would otherwise be charged to the first point. Its requests go to the previous cluster.
-            await runLoad({
-              url: stack.url,
-              requests: lengthMix.generate({
-                seed: 999,
-                qps: 20,
-                durationS: 4,
-                salt: saltFor(deriveSeed(seed, `warmup/${Date.now()}`)),
-                model: MODEL,
-              }),
-              timeScale: cfg.timeScale,
-              drainCapS: 20,
-            });
+            if (stack.epp)
+              await runLoad({
+                url: stack.url,
+                requests: lengthMix.generate({
+                  seed: 999,
+                  qps: 20,
+                  durationS: 4,
+                  salt: saltFor(deriveSeed(seed, `warmup/${Date.now()}`)),
+                  model: MODEL,
+                }),
+                timeScale: cfg.timeScale,
+                drainCapS: 20,
+              });
             for (const qps of cfg.sweeps[w.name] ?? []) {
               const salt = saltFor(deriveSeed(seed, `${w.name}/${policy.name}/${qps}/${Date.now()}`));
               const requests = w.generate({

@@ -75,7 +75,7 @@ export async function startPolicyStack(o) {
     '--log-level=warn',
     `--seed=${o.seed}`,
   ];
-  if (o.policy.lbPolicy === 'epp') {
+  if (o.policy.eppConfig !== undefined) {
     const grpc = await freePort();
     eppMetricsPort = await freePort();
     const eppArgs = [

@@ -53,7 +53,9 @@ export const sharedPrefix = {
   generate({ seed, qps, durationS, salt, model }) {
     const p = SHARED_PREFIX;
     const textRng = mulberry32(deriveSeed(seed, 'shared-prefix/text'));
+    /** @type {string[]} */
     const systems = [];
+    /** @type {string[][]} */
     const questions = [];
     for (let g = 0; g < p.groups; g++) {
       systems.push(randomText(textRng, p.systemTokens));
