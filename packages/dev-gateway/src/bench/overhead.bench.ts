@@ -3,7 +3,7 @@
 // driver with a trivial processor (so this measures the gateway and the ext_proc protocol, not the EPP's
 // scheduling). Everything runs in this one process: client, gateway, ext_proc servers, upstream.
 // Writes bench/results/dev-gateway.{json,md}. `--quick` for a short run.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -124,6 +124,7 @@ async function main(): Promise<void> {
   }
   agent.destroy();
   await Promise.all([eppServer.stop(200), bbrServer.stop(200), tlsServer.stop(200), upstream.close()]);
+  rmSync(dir, { recursive: true, force: true });
 
   const direct = rows[0]!;
   const results = {
