@@ -95,9 +95,30 @@ if (start === undefined) throw new Error(`usage: extproc-server.js floor|driver|
 const port = await start();
 
 let eld: ReturnType<typeof monitorEventLoopDelay> | undefined;
-process.on('message', (msg: { cmd: string }) => {
+// Ballast: V8 paces full GCs by heap and external-memory size, so a tiny floor process with 100 KB buffers
+// churning through it runs many more mark-compacts than the EPP (tens of MB of heap, the WASM memory) for the same
+// garbage. The floor and driver-only servers take a ballast of the EPP's size (plain data, no per-request work) so
+// the comparison is about work, not GC pacing.
+let ballast: { onHeap: number[][]; external: ArrayBuffer } | undefined;
+function allocateBallast(heapBytes: number, externalBytes: number): void {
+  // Arrays of doubles live on the V8 heap (8 bytes each); the ArrayBuffer counts as external memory.
+  const onHeap: number[][] = [];
+  for (let left = heapBytes; left > 0; left -= 8 * 65_536) onHeap.push(new Array<number>(65_536).fill(0.5));
+  const external = new ArrayBuffer(Math.max(0, externalBytes));
+  new Uint8Array(external).fill(1);
+  ballast = { onHeap, external };
+}
+
+process.on('message', (msg: { cmd: string; heapBytes?: number; externalBytes?: number }) => {
   if (msg.cmd === 'cpu') process.send?.({ cpu: process.cpuUsage() });
-  else if (msg.cmd === 'eld-start') {
+  else if (msg.cmd === 'mem') {
+    const m = process.memoryUsage();
+    const ballastBytes = ballast ? ballast.onHeap.length * 8 * 65_536 + ballast.external.byteLength : 0;
+    process.send?.({ heapUsed: m.heapUsed, external: m.external, ballastBytes });
+  } else if (msg.cmd === 'ballast') {
+    allocateBallast(msg.heapBytes ?? 0, msg.externalBytes ?? 0);
+    process.send?.({ ok: true });
+  } else if (msg.cmd === 'eld-start') {
     eld = monitorEventLoopDelay({ resolution: 5 });
     eld.enable();
     process.send?.({ ok: true });

@@ -36,11 +36,13 @@ interface Server {
   client: EnvoyLikeClient;
 }
 
-function ask<T>(child: ChildProcess, cmd: string): Promise<T> {
+function askWith<T>(child: ChildProcess, msg: Record<string, unknown>): Promise<T> {
   const reply = once(child, 'message') as Promise<[T]>;
-  child.send({ cmd });
+  child.send(msg);
   return reply.then(([m]) => m);
 }
+
+const ask = <T>(child: ChildProcess, cmd: string): Promise<T> => askWith<T>(child, { cmd });
 
 async function startServer(name: ServerKind): Promise<Server> {
   const child = fork(serverScript, [name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -206,6 +208,19 @@ async function main(): Promise<void> {
   const floor = await startServer('floor');
   const driver = await startServer('driver');
   const epp = await startServer('epp');
+  // Same GC pacing for all three (see the ballast in extproc-server.ts): the others get the EPP's memory footprint.
+  const eppMem = await askWith<{ heapUsed: number; external: number }>(epp.child, { cmd: 'mem' });
+  for (const s of [floor, driver]) {
+    const m = await askWith<{ heapUsed: number; external: number }>(s.child, { cmd: 'mem' });
+    await askWith(s.child, {
+      cmd: 'ballast',
+      heapBytes: Math.max(0, eppMem.heapUsed - m.heapUsed),
+      externalBytes: Math.max(0, eppMem.external - m.external),
+    });
+  }
+  console.log(
+    `[epp extproc bench] EPP footprint ${(eppMem.heapUsed / 2 ** 20).toFixed(0)} MiB heap + ${(eppMem.external / 2 ** 20).toFixed(0)} MiB external; floor and driver-only given the same as ballast`,
+  );
   const points: Array<Record<string, number | string>> = [];
   const ratios: number[] = [];
   try {
@@ -318,7 +333,7 @@ function writeResults(
     '<!-- request-path:start -->',
     '## Request path (ext_proc)',
     '',
-    `${section.quick ? 'Quick run' : 'Full run'}, ${section.run_ms_per_point} ms per point and server (${section.windows} rounds; in each round every server gets one window, in rotating order; CPU = median window, ratio = median of the per-round ratios) on a shared, noisy ${section.cpus}-core machine (the load generator shares the cores). Floor = a bare grpc-js ext_proc server answering the same message sequence with no work; driver-only = ext-proc's stream driver with a processor returning a fixed decision (the share of the shared driver); all servers run in child processes and are measured back to back.`,
+    `${section.quick ? 'Quick run' : 'Full run'}, ${section.run_ms_per_point} ms per point and server (${section.windows} rounds; in each round every server gets one window, in rotating order; CPU = median window, ratio = median of the per-round ratios) on a shared, noisy ${section.cpus}-core machine (the load generator shares the cores). Floor = a bare grpc-js ext_proc server answering the same message sequence with no work; driver-only = ext-proc's stream driver with a processor returning a fixed decision (the share of the shared driver); all servers run in child processes and are measured back to back; floor and driver-only carry a ballast of the EPP's heap/external size so that V8 paces their full GCs like the EPP's.`,
     '',
     '| body | concurrency | EPP p50 / p99 ms | floor p50 / p99 ms | EPP CPU us/req | driver-only CPU us/req | floor CPU us/req | CPU ratio EPP / floor (round range) | driver-only / floor | req/s EPP / floor |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
