@@ -19,9 +19,10 @@ export {
   type StackOptions,
   startStack,
 } from './demo/stack.js';
+export { ExtProcClient, type ExtProcClientOptions, type StreamOpener } from './ext-proc-client.js';
 export { ExtProcSession, ProcessorFailure } from './ext-proc-session.js';
 export { FlagError, helpText, parseDurationMs, parseFlags } from './flags.js';
 export { type Gateway, type GatewayStats, startGateway } from './gateway.js';
-export { EndpointPicker, type OwnPolicy } from './lb-policy.js';
+export { EndpointPicker, type OwnPolicy, seededRandom } from './lb-policy.js';
 export { LocalReplies, type LocalReply } from './local-replies.js';
 export { loadPool, PoolFileError, PoolSource } from './pool-source.js';
