@@ -174,6 +174,34 @@ describe('EPP processor over gRPC', () => {
     h.ds.rewriteList = [];
   });
 
+  test('rewrite with a JSON response in BUFFERED mode: model mapped back, Content-Length dropped, usage read', async () => {
+    h.ds.scheduler.result = { status: 'ok', endpoints: ['10.0.0.1:8000'] };
+    const json =
+      '{"id":"x","model":"m-target","choices":[{"text":"hi"}],"usage":{"prompt_tokens":5,"completion_tokens":9,"total_tokens":14}}';
+    const r = await h.client.process({
+      headers: reqHeaders({ 'x-llm-d-model-name-rewrite': 'm-target' }),
+      body: completion('m-alias'),
+      mode: 'BUFFERED',
+      response: {
+        headers: {
+          ':status': '200',
+          'content-type': 'application/json',
+          'content-length': String(json.length),
+        },
+        body: json,
+      },
+    });
+    assert.equal(r.outcome, 'continue');
+    assert.equal(JSON.parse(r.request.body.toString()).model, 'm-target');
+    assert.equal(r.request.header('x-llm-d-model-name-rewrite'), undefined);
+    assert.equal(r.response?.body.toString(), json.replace('"model":"m-target"', '"model":"m-alias"'));
+    assert.equal(r.response?.header('content-length'), undefined);
+    assert.match(
+      await h.metrics.render(),
+      /inference_objective_output_tokens_sum\{model_name="m-alias",target_model_name="m-target"\} 9/,
+    );
+  });
+
   test('JSON response: passed through unchanged, usage read, served endpoint read from metadata', async () => {
     h.ds.scheduler.result = { status: 'ok', endpoints: ['10.0.0.1:8000', '10.0.0.2:8000'] };
     const json = '{"model":"j","usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}';
@@ -338,7 +366,18 @@ describe('EPP processor over gRPC', () => {
     }
   });
 
-  test('trailers are ignored and chunks after end-of-stream are dropped', async () => {
+  test('request trailers after the body: the body still completes and routes', async () => {
+    const r = await h.client.process({
+      headers: reqHeaders(),
+      body: completion(),
+      trailers: [['x-checksum', 'abc']],
+    });
+    assert.equal(r.outcome, 'continue');
+    assert.equal(r.request.body.toString(), completion());
+    assert.ok(r.request.header('x-gateway-destination-endpoint'));
+  });
+
+  test('chunks after end-of-stream are dropped', async () => {
     const r = await h.client.process({
       headers: reqHeaders(),
       body: completion(),
