@@ -35,7 +35,7 @@ export function runConfig(quick) {
         durationS: 6,
         drainCapS: 16,
         sweeps: {
-          'shared-prefix': [10, 25, 40, 55, 70],
+          'shared-prefix': [10, 25, 40, 60],
           'sharegpt-like': [20, 45, 70],
           'multi-lora': [20, 35, 50],
         },

@@ -45,7 +45,7 @@ export const POLICIES = [
   // the EPP path's own latency can be told apart from the EPP's routing decisions.
   {
     name: 'rr-via-epp',
-    label: 'control: round robin with the EPP in the path, its pick ignored',
+    label: 'control: round robin with the EPP in the path, its pick ignored; first seed only',
     lbPolicy: 'round-robin',
     eppConfig: '',
     control: true,

@@ -49,8 +49,9 @@ export async function runRouting(o) {
     host: SIM_HOST,
     port,
   });
-  const total =
-    workloads.reduce((s, w) => s + (cfg.sweeps[w.name]?.length ?? 0), 0) * policies.length * cfg.seeds.length;
+  const steps = workloads.reduce((s, w) => s + (cfg.sweeps[w.name]?.length ?? 0), 0);
+  const controls = policies.filter((p) => p.control).length;
+  const total = steps * ((policies.length - controls) * cfg.seeds.length + controls);
   const points = [];
   /** @type {Record<string, Record<string, ReturnType<typeof oracleBound>>>} */
   const oracles = {};
@@ -60,6 +61,8 @@ export async function runRouting(o) {
     for (const w of workloads) {
       for (const seed of cfg.seeds) {
         for (const policy of policies) {
+          // The control is a measurement aid: one seed is enough to see the EPP path's own cost.
+          if (policy.control && seed !== cfg.seeds[0]) continue;
           const stack = await startPolicyStack({
             policy,
             dir,
