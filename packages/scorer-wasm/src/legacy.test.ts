@@ -74,9 +74,12 @@ describe('v0.3 filter tree (spec 3.1)', () => {
     for (const criticality of ['Sheddable', 'Standard'] as const) {
       assert.deepEqual(s.schedule(req({ criticality })), { status: 'shed', message: SHED_LEGACY_MESSAGE });
     }
-    // unset criticality: priority >= 0 is treated as critical
-    assert.equal(s.schedule(req({ priority: 0 })).status, 'ok');
-    assert.equal(s.schedule(req({ priority: -1 })).status, 'shed');
+    // unset criticality takes the sheddable path too (v0.3: Critical only when criticality == Critical),
+    // whatever the priority says
+    assert.deepEqual(s.schedule(req({ priority: 0 })), { status: 'shed', message: SHED_LEGACY_MESSAGE });
+    assert.deepEqual(s.schedule(req({ priority: 5 })), { status: 'shed', message: SHED_LEGACY_MESSAGE });
+    assert.equal(s.schedule(req({ priority: 0, criticality: 'Critical' })).status, 'ok');
+    assert.equal(s.legacyProfile, true);
   });
 
   test('LoRA soft affinity honours the probability (0.999 default): mostly affinity, sometimes available', () => {

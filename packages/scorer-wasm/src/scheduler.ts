@@ -198,6 +198,11 @@ export class Scheduler {
     return [this.inputModelLen, Math.min(promptLen, this.promptCap)];
   }
 
+  /** True when the profile is the legacy v0.3 filter tree (callers apply v0.3's InferenceModel-required rule). */
+  get legacyProfile(): boolean {
+    return this.cfg.profile.kind === 'legacy-v0.3';
+  }
+
   /** One JS->WASM call: filters, scorers, picker, and recording the primary pick's prefix blocks. */
   schedule(req: ScheduleRequest): ScheduleResult {
     validateRequest(req);

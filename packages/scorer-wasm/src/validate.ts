@@ -64,10 +64,12 @@ export function validateRequest(r: ScheduleRequest): void {
   }
 }
 
-/** Legacy tree: Critical -> critical branch; Standard/Sheddable -> sheddable branch; unset -> priority >= 0. */
+/**
+ * Legacy tree (spec 1.9, v0.3 `Critical: criticality == Critical`): only Critical takes the critical branch;
+ * Standard, Sheddable and unset take the sheddable branch. Priority is not consulted: v0.3 had no priorities.
+ */
 export function legacyCritical(r: ScheduleRequest): boolean {
-  if (r.criticality !== undefined) return r.criticality === 'Critical';
-  return r.priority >= 0;
+  return r.criticality === 'Critical';
 }
 
 /** Outside the legacy profile, InferenceModel criticality maps to priority: Sheddable -> -1, everything else 0. */

@@ -58,7 +58,7 @@ export type EndpointsListener = (diff: SnapshotDiff) => void;
 /** What the datastore needs of the scheduler (the @igw/scorer-wasm Scheduler in production). */
 export type SchedulerSlots = Pick<
   Scheduler,
-  'addEndpoint' | 'removeEndpoint' | 'updateMetrics' | 'isSaturated' | 'schedule' | 'stats'
+  'addEndpoint' | 'removeEndpoint' | 'updateMetrics' | 'isSaturated' | 'schedule' | 'stats' | 'legacyProfile'
 >;
 
 const EMPTY_MODELS: ReadonlyMap<string, InferenceModelInfo> = new Map();

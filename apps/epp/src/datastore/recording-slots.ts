@@ -32,6 +32,8 @@ export class RecordingSlots implements SchedulerSlots {
     this.metrics.set(h.slot, m);
   }
 
+  readonly legacyProfile = false;
+
   isSaturated(): boolean {
     return false;
   }

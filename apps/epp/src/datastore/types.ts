@@ -27,7 +27,7 @@ export type {
 };
 
 /** The per-request part of @igw/scorer-wasm's Scheduler: the request path never changes pool state. */
-export type SchedulerView = Pick<Scheduler, 'isSaturated' | 'schedule' | 'stats'>;
+export type SchedulerView = Pick<Scheduler, 'isSaturated' | 'schedule' | 'stats' | 'legacyProfile'>;
 export type { ScheduleRequest, ScheduleResult, Scheduler };
 
 /** An endpoint as the datastore holds it: the reconciled pod/port plus its slot in the scheduler. */

@@ -195,4 +195,20 @@ describe('director', () => {
     );
     assert.deepEqual(d.scores, scores);
   });
+
+  test('legacy v0.3 profile: no InferenceModel -> 404 BadConfiguration; unset criticality -> Standard', () => {
+    const ds = new FakeDatastore();
+    ds.scheduler.legacyProfile = true;
+    const r = rejected(run(ds, { model: 'unknown', prompt: 'x' }));
+    assert.equal(r.code, 'BadConfiguration');
+    assert.equal(r.message, 'error finding a model object in InferenceModel for input unknown');
+    assert.equal(ds.scheduler.calls.length, 0);
+    // an InferenceModel with criticality unset reaches the scheduler as Standard (the sheddable branch)
+    ds.addModel('m', undefined);
+    decided(run(ds, { model: 'm', prompt: 'x' }));
+    assert.equal(ds.scheduler.calls[0]?.criticality, 'Standard');
+    // outside the legacy profile an unknown model passes through (v1.x)
+    ds.scheduler.legacyProfile = false;
+    decided(run(ds, { model: 'unknown', prompt: 'x' }));
+  });
 });

@@ -61,6 +61,12 @@ export function direct(
   const resolution = resolveModel(parsed.model, input.control, ds, rng);
   const fail = (r: Rejection): DirectorRejection => ({ ...r, parsed, resolution });
 
+  // Legacy v0.3 profile: v0.3 refused a model without an InferenceModel (404 BadConfiguration) rather than
+  // guess its criticality; an InferenceModel with criticality unset or Standard takes the sheddable path.
+  if (ds.scheduler.legacyProfile && resolution.criticality === undefined) {
+    return fail(reject('BadConfiguration', MSG.noInferenceModel(parsed.model)));
+  }
+
   // Admission: only sheddable traffic is ever refused for saturation.
   if (resolution.priority < 0 && ds.scheduler.isSaturated(input.nowMs)) {
     return fail(reject('InferencePoolResourceExhausted', MSG.saturated));

@@ -67,5 +67,7 @@ export const MSG = {
   schedulerFailed: (detail: string) => `failed to find target pod: ${detail}`,
   emptyResult: 'results must be greater than zero',
   noPodsHeadersOnly: 'no pods available in datastore',
+  /** [G]@v0.3.0 handlers/request.go: the legacy profile requires an InferenceModel for the requested model. */
+  noInferenceModel: (model: string) => `error finding a model object in InferenceModel for input ${model}`,
   tooLarge: (limit: number) => `request body exceeds --max-request-body-bytes (${limit} bytes)`,
 } as const;

@@ -72,7 +72,9 @@ describe('model resolution', () => {
     assert.equal(self.target, 'self');
     assert.equal(self.criticality, 'Sheddable');
     assert.equal(resolveModel('sql', {}, ds, rng).criticality, 'Critical');
+    // unset criticality reads as Standard; no InferenceModel at all leaves it undefined (legacy profile: 404)
     assert.equal(resolveModel('plain', {}, ds, rng).criticality, 'Standard');
+    assert.equal(resolveModel('no-such-model', {}, ds, rng).criticality, undefined);
   });
   test('the rewrite header beats InferenceModel targetModels', () => {
     const ds = new FakeDatastore();

@@ -15,7 +15,10 @@ export interface ModelResolution {
   /** The model the request is scheduled for and forwarded with. */
   target: string;
   priority: number;
-  /** Set when an InferenceModel names the incoming model (read by the legacy v0.3 scheduling profile). */
+  /**
+   * Set exactly when an InferenceModel names the incoming model ('Standard' when its criticality is unset, the
+   * sheddable path of the legacy v0.3 profile); undefined = no InferenceModel, which the legacy profile answers 404.
+   */
   criticality?: Criticality;
   /** metadata.name of the InferenceModelRewrite that picked the target. */
   rewriteName?: string;

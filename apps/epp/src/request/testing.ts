@@ -28,6 +28,7 @@ export function endpoint(address: string): Endpoint {
 
 export class ScriptedScheduler {
   saturated = false;
+  legacyProfile = false;
   result: ScheduleResult | ((req: ScheduleRequest) => ScheduleResult) = {
     status: 'ok',
     endpoints: ['10.0.0.1:8000'],
