@@ -44,12 +44,25 @@ export function handleStream(
   processor: StreamProcessor,
   opts: HandleStreamOptions = {},
 ): Promise<void> {
-  return new StreamDriver(call, processor, opts).done;
+  return new Promise((resolve) => {
+    new StreamDriver(call, processor, opts, resolve);
+  });
+}
+
+/**
+ * handleStream without the per-stream promise: `onDone` (if given) runs once when the stream is over. For servers
+ * that only count streams, it saves a promise and a closure per stream on the hot path.
+ */
+export function serveStream(
+  call: ExtProcCall,
+  processor: StreamProcessor,
+  opts: HandleStreamOptions = {},
+  onDone?: () => void,
+): void {
+  new StreamDriver(call, processor, opts, onDone);
 }
 
 class StreamDriver {
-  readonly done: Promise<void>;
-  private resolveDone!: () => void;
   private readonly log: DriverLogger;
   private readonly maxBody: number;
   private readonly chunkBytes: number;
@@ -74,10 +87,8 @@ class StreamDriver {
     private readonly call: ExtProcCall,
     private readonly processor: StreamProcessor,
     private readonly opts: HandleStreamOptions,
+    private readonly onDone: (() => void) | undefined,
   ) {
-    this.done = new Promise((r) => {
-      this.resolveDone = r;
-    });
     this.log = opts.logger ?? noopLogger;
     this.maxBody = opts.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
     this.chunkBytes = opts.chunkBytes ?? STREAMED_BODY_CHUNK_BYTES;
@@ -100,34 +111,46 @@ class StreamDriver {
     };
     call.on('data', (m: ProcessingRequest__Output) => this.enqueue(m));
     call.on('end', () => this.enqueue(END));
-    call.on('cancelled', () => this.finish({ kind: 'cancelled' }));
+    const cancelled = () => this.finish({ kind: 'cancelled' });
+    call.on('cancelled', cancelled);
     call.on('error', (err: Error) => {
       this.log.debug({ err: err.message }, 'ext_proc stream error');
       this.finish({ kind: 'cancelled' });
     });
     // A stream the client abandons without a clean end also closes the call.
-    call.on('close', () => this.finish({ kind: 'cancelled' }));
+    call.on('close', cancelled);
   }
 
   private enqueue(item: Item): void {
     if (this.finished) return;
     this.queue.push(item);
-    if (!this.running) void this.pump();
+    if (!this.running) this.pump();
   }
 
-  private async pump(): Promise<void> {
+  // Synchronous while the steps are: an async function here would allocate a promise per inbound message even
+  // though most steps finish at once. Only a step that returns a promise parks the queue until it settles.
+  private pump(): void {
     this.running = true;
     try {
       while (this.queue.length > 0 && !this.finished) {
         const item = this.queue.shift()!;
         const r = item === END ? this.onClientEnd() : this.onMessage(item);
-        if (r) await r;
+        if (r) {
+          // Still running: the queue resumes when the step settles.
+          r.then(
+            () => this.pump(),
+            (err: unknown) => {
+              this.fail(err);
+              this.running = false;
+            },
+          );
+          return;
+        }
       }
     } catch (err) {
       this.fail(err);
-    } finally {
-      this.running = false;
     }
+    this.running = false;
   }
 
   private onMessage(m: ProcessingRequest__Output): void | Promise<void> {
@@ -398,6 +421,6 @@ class StreamDriver {
     } catch (err) {
       this.log.error({ err }, 'onStreamEnd threw');
     }
-    this.resolveDone();
+    this.onDone?.();
   }
 }
