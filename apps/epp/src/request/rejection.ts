@@ -12,17 +12,34 @@ export type RejectCode =
   | 'PayloadTooLarge';
 
 /**
- * llm-d's reason values (llm-d-router `pkg/common/error`). llm-d has no value for a malformed request;
- * `rejected-bad-request` is ours, used for 400 and 413 so that every rejection carries a reason.
+ * The llm-d reason values this EPP can produce (llm-d-router `pkg/common/error` RequestDroppedReason:
+ * rejected-saturated, -no-endpoints, -ttl-expired, -context-cancelled, -shutting-down, -internal, evicted*).
  */
-export type DroppedReason =
+export type LlmdDroppedReason =
   | 'rejected-saturated'
   | 'rejected-no-endpoints'
   | 'rejected-internal'
-  | 'rejected-shutting-down'
-  | 'rejected-bad-request';
+  | 'rejected-shutting-down';
+
+/**
+ * The cause a rejection is logged with. llm-d defines no value for a malformed request (400), an unknown model
+ * (404) or an oversized body (413): `rejected-bad-request` is ours, logged only, never sent as the header.
+ */
+export type DroppedReason = LlmdDroppedReason | 'rejected-bad-request';
 
 export const DROPPED_REASON_HEADER = 'x-llm-d-request-dropped-reason';
+
+const LLMD_REASONS: ReadonlySet<DroppedReason> = new Set<LlmdDroppedReason>([
+  'rejected-saturated',
+  'rejected-no-endpoints',
+  'rejected-internal',
+  'rejected-shutting-down',
+]);
+
+/** The response headers of a rejection: `x-llm-d-request-dropped-reason` only when llm-d defines the value. */
+export function droppedReasonHeaders(r: Pick<Rejection, 'reason'>): Array<[string, string]> {
+  return LLMD_REASONS.has(r.reason) ? [[DROPPED_REASON_HEADER, r.reason]] : [];
+}
 
 export interface Rejection {
   readonly rejected: true;
