@@ -21,19 +21,23 @@ function workspaces() {
   return out;
 }
 
-function findTests(dir, acc) {
+function findTests(dir, acc, suffix = '.test.js') {
   if (!existsSync(dir)) return acc;
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules') continue;
+    if (name === 'node_modules' || name === 'results') continue;
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) findTests(full, acc);
-    else if (name.endsWith('.test.js')) acc.push(full);
+    if (statSync(full).isDirectory()) findTests(full, acc, suffix);
+    else if (name.endsWith(suffix)) acc.push(full);
   }
   return acc;
 }
 
 const targets = dirs.length > 0 ? dirs.map((d) => resolve(d)) : workspaces();
 const files = targets.flatMap((d) => findTests(join(d, 'dist'), [])).sort();
+// The suite-level benchmark code under bench/ is plain ESM with no build step; its tests run as they are.
+if (dirs.length === 0 || dirs.some((d) => resolve(d).startsWith(join(root, 'bench')))) {
+  files.push(...findTests(join(root, 'bench'), [], '.test.mjs').sort());
+}
 if (files.length === 0) {
   console.error(`no compiled tests found under ${targets.map((t) => relative(root, t) || '.').join(', ')}`);
   console.error('did the build run? (npm run build)');
