@@ -50,6 +50,17 @@ describe('growth and churn', () => {
     assert.ok(s.memoryInfo().endpointCapacity >= 70);
   });
 
+  test('memoryInfo counts the re-layouts: none up front, one per doubling', () => {
+    const s = Scheduler.create(LORA(), { seed: 3, initialCapacity: 4 });
+    assert.equal(s.memoryInfo().relayouts, 0);
+    for (let i = 0; i < 4; i++) s.addEndpoint(`10.0.3.${i}:8000`);
+    assert.deepEqual([s.memoryInfo().relayouts, s.memoryInfo().endpointCapacity], [0, 4]);
+    s.addEndpoint('10.0.3.4:8000');
+    assert.deepEqual([s.memoryInfo().relayouts, s.memoryInfo().endpointCapacity], [1, 8]);
+    for (let i = 5; i < 17; i++) s.addEndpoint(`10.0.3.${i}:8000`);
+    assert.deepEqual([s.memoryInfo().relayouts, s.memoryInfo().endpointCapacity], [3, 32]);
+  });
+
   test('leak guard: 20k decisions and 2k add/remove cycles do not grow memory', () => {
     const s = Scheduler.create(LORA(), { seed: 9, initialCapacity: 64 });
     const hs = Array.from({ length: 32 }, (_, i) => s.addEndpoint(`10.1.0.${i}:8000`));

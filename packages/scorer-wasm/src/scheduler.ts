@@ -50,6 +50,8 @@ export class Scheduler {
   private inputBase = -1;
   private inputBuf: Uint8Array | undefined;
   private promptView = new Uint8Array(0);
+  /** Whole-table re-layouts after the constructor's first one (each copies the table and stalls the caller). */
+  private relayouts = -1;
 
   static create(cfg: EndpointPickerConfig, opts: SchedulerOptions = {}): Scheduler {
     return new Scheduler(cfg, opts);
@@ -84,6 +86,7 @@ export class Scheduler {
         `cannot grow WASM memory to ${endpoints} endpoints x ${this.lruCap} prefix entries (${adapters} adapters)`,
       );
     }
+    this.relayouts++;
     this.modelCap = modelCap;
     this.inputModel = undefined; // the input area is not preserved across a re-layout
     this.refreshViews();
@@ -299,12 +302,16 @@ export class Scheduler {
     };
   }
 
-  /** Linear-memory size and the part used by the state region (for the memory benchmark and tests). */
-  memoryInfo(): { memoryBytes: number; regionBytes: number; endpointCapacity: number } {
+  /**
+   * Linear-memory size, the part used by the state region, the endpoint capacity and how many times the table
+   * was re-laid out since creation (endpoint, adapter or model-name growth) - for the memory benchmark and tests.
+   */
+  memoryInfo(): { memoryBytes: number; regionBytes: number; endpointCapacity: number; relayouts: number } {
     return {
       memoryBytes: this.ex.memory.buffer.byteLength,
       regionBytes: this.ptr(L.regionEnd),
       endpointCapacity: this.ptr(L.capE),
+      relayouts: this.relayouts,
     };
   }
 

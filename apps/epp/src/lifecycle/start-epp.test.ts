@@ -119,6 +119,48 @@ describe('startEpp', () => {
     }
   });
 
+  test('a 100-endpoint pool from a resources file grows the scheduler table at most once', async () => {
+    const pods = Array.from(
+      { length: 100 },
+      (_, i) => `apiVersion: v1
+kind: Pod
+metadata: {name: pod-${i}, labels: {app: big}}
+status: {podIP: 127.0.1.${i + 1}, conditions: [{type: Ready, status: "True"}]}
+`,
+    );
+    const path = join(dir, `r-${files++}.yaml`);
+    writeFileSync(
+      path,
+      [
+        `apiVersion: inference.networking.k8s.io/v1
+kind: InferencePool
+metadata: {name: pool}
+spec:
+  selector: {matchLabels: {app: big}}
+  targetPorts: [{number: ${podPort}}]
+  endpointPickerRef: {name: epp, port: {number: 9002}}
+`,
+        ...pods,
+      ].join('---\n'),
+    );
+    // nothing listens on 127.0.1.x: the scrapes fail fast and slowly (1 s), which this test does not look at
+    const h = await startEpp(
+      options([`--resources-file=${path}`, '--refresh-metrics-interval=1s']),
+      captureLogger('silent').logger,
+      { host: '127.0.0.1' },
+    );
+    try {
+      await until(() => h.datastore.endpoints().length === 100, '100 endpoints');
+      // 64 slots at start, one doubling to 128 (the scorer-wasm default of 16 would have doubled three times)
+      assert.deepEqual(
+        [h.scheduler.memoryInfo().relayouts, h.scheduler.memoryInfo().endpointCapacity],
+        [1, 128],
+      );
+    } finally {
+      await h.stop({ drainTimeoutMs: 200 });
+    }
+  });
+
   test('SIGTERM path: readiness NOT_SERVING at once, liveness SERVING, in-flight streams finish, bounded', async () => {
     const h = await startEpp(
       options([`--resources-file=${resources(true)}`]),
