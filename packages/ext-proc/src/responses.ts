@@ -32,32 +32,37 @@ export function dynamicMetadataStruct(md: Record<string, Record<string, unknown>
   return toStruct(md);
 }
 
-export function headersReply(
-  phase: Phase,
-  parts: CommonReplyParts = {},
-  dynamicMetadata?: Record<string, Record<string, unknown>>,
+/** The four ProcessingResponse members that carry a CommonResponse. */
+type CommonReplyMember = 'requestHeaders' | 'responseHeaders' | 'requestBody' | 'responseBody';
+
+function commonReply(
+  member: CommonReplyMember,
+  parts: CommonReplyParts,
+  dynamicMetadata: Record<string, Record<string, unknown>> | undefined,
 ): ProcessingResponse {
-  const r: ProcessingResponse =
-    phase === 'request'
-      ? { requestHeaders: { response: commonResponse(parts) } }
-      : { responseHeaders: { response: commonResponse(parts) } };
+  const r: ProcessingResponse = {};
+  r[member] = { response: commonResponse(parts) };
   const md = dynamicMetadataStruct(dynamicMetadata);
   if (md) r.dynamicMetadata = md;
   return r;
 }
 
+/** The reply to a request/response headers message. */
+export function headersReply(
+  phase: Phase,
+  parts: CommonReplyParts = {},
+  dynamicMetadata?: Record<string, Record<string, unknown>>,
+): ProcessingResponse {
+  return commonReply(phase === 'request' ? 'requestHeaders' : 'responseHeaders', parts, dynamicMetadata);
+}
+
+/** The reply to a request/response body message (BUFFERED / STREAMED modes, or the last streamed chunk). */
 export function bodyReply(
   phase: Phase,
   parts: CommonReplyParts = {},
   dynamicMetadata?: Record<string, Record<string, unknown>>,
 ): ProcessingResponse {
-  const r: ProcessingResponse =
-    phase === 'request'
-      ? { requestBody: { response: commonResponse(parts) } }
-      : { responseBody: { response: commonResponse(parts) } };
-  const md = dynamicMetadataStruct(dynamicMetadata);
-  if (md) r.dynamicMetadata = md;
-  return r;
+  return commonReply(phase === 'request' ? 'requestBody' : 'responseBody', parts, dynamicMetadata);
 }
 
 /** One FULL_DUPLEX_STREAMED body chunk reply. */
