@@ -1,12 +1,12 @@
-// The gateway's gRPC channel to one ext_proc server, built on @igw/ext-proc's proto loading and ReplyReader (the
-// layer EnvoyLikeClient is built on) so the channel options can be Envoy-like: gRPC's default reconnect backoff
+// The gateway's gRPC channel to one ext_proc server, built on @igw/ext-proc's createExtProcClient and ReplyReader
+// (the layer EnvoyLikeClient is built on) with extra channel options to be Envoy-like: gRPC's default reconnect backoff
 // (1 s growing to 120 s, shared by every channel to the address through the global subchannel pool) would keep a
 // restarted EPP unused for seconds to minutes, while Envoy connects on demand when a stream needs a connection.
 // Here: 100 ms growing to at most 500 ms, and a subchannel pool of our own.
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import {
+  createExtProcClient,
   type ExternalProcessorClient,
-  extProcProto,
   type ProcessingRequest,
   type ProcessingResponse__Output,
   ReplyReader,
@@ -35,22 +35,14 @@ export class ExtProcClient implements StreamOpener {
   private readonly client: ExternalProcessorClient;
 
   constructor(readonly opts: ExtProcClientOptions) {
-    const Ctor = extProcProto().envoy.service.ext_proc.v3.ExternalProcessor;
-    const creds = opts.secure
-      ? grpc.credentials.createSsl(null, null, null, {
-          rejectUnauthorized: false,
-          checkServerIdentity: () => undefined,
-        })
-      : grpc.credentials.createInsecure();
-    const max = opts.maxMessageBytes ?? 80 * 1024 * 1024;
-    this.client = new Ctor(opts.address, creds, {
-      'grpc.enable_channelz': 0,
-      'grpc.max_receive_message_length': max,
-      'grpc.max_send_message_length': max,
-      'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.min_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 500,
-      'grpc.use_local_subchannel_pool': 1,
+    this.client = createExtProcClient({
+      ...opts,
+      channelOptions: {
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.min_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 500,
+        'grpc.use_local_subchannel_pool': 1,
+      },
     });
   }
 

@@ -1,5 +1,6 @@
 // Public API of @igw/ext-proc.
 export * from './chunking.js';
+export * from './client/channel.js';
 export * from './client/envoy-like-client.js';
 export { ReplyReader } from './client/reply-reader.js';
 export * from './driver/stream-driver.js';

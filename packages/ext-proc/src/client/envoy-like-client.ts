@@ -3,14 +3,15 @@
 // chunks of a given size (FULL_DUPLEX_STREAMED) or as one message (BUFFERED), metadata_context, trailers, then the
 // response phases. It applies the header/body mutations the server sends and returns the resulting request, the
 // replies and the final gRPC status. Protocol deviations by the server raise ProtocolViolationError.
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { ExternalProcessorClient } from '../gen/envoy/service/ext_proc/v3/ExternalProcessor.js';
 import type { HeaderMutation__Output } from '../gen/envoy/service/ext_proc/v3/HeaderMutation.js';
 import type { ProcessingRequest } from '../gen/envoy/service/ext_proc/v3/ProcessingRequest.js';
 import type { ProcessingResponse__Output } from '../gen/envoy/service/ext_proc/v3/ProcessingResponse.js';
 import { applyHeaderMutation } from '../headers.js';
-import { extProcProto, httpStatusNumber } from '../proto.js';
+import { httpStatusNumber } from '../proto.js';
 import { fromStruct, type JsonValue, toStruct } from '../struct.js';
+import { createExtProcClient } from './channel.js';
 import { ReplyReader } from './reply-reader.js';
 
 export { MessageTimeoutError } from './reply-reader.js';
@@ -169,19 +170,7 @@ export class EnvoyLikeClient {
   private readonly timeoutMs: number;
 
   constructor(readonly opts: EnvoyLikeClientOptions) {
-    const Ctor = extProcProto().envoy.service.ext_proc.v3.ExternalProcessor;
-    const creds = opts.secure
-      ? grpc.credentials.createSsl(null, null, null, {
-          rejectUnauthorized: false,
-          checkServerIdentity: () => undefined,
-        })
-      : grpc.credentials.createInsecure();
-    const max = opts.maxMessageBytes ?? 80 * 1024 * 1024;
-    this.client = new Ctor(opts.address, creds, {
-      'grpc.enable_channelz': 0,
-      'grpc.max_receive_message_length': max,
-      'grpc.max_send_message_length': max,
-    });
+    this.client = createExtProcClient(opts);
     this.timeoutMs = opts.messageTimeoutMs ?? 10_000;
   }
 
