@@ -44,25 +44,12 @@ export function handleStream(
   processor: StreamProcessor,
   opts: HandleStreamOptions = {},
 ): Promise<void> {
-  return new Promise((resolve) => {
-    new StreamDriver(call, processor, opts, resolve);
-  });
-}
-
-/**
- * handleStream without the per-stream promise: `onDone` (if given) runs once when the stream is over. For servers
- * that only count streams, it saves a promise and a closure per stream on the hot path.
- */
-export function serveStream(
-  call: ExtProcCall,
-  processor: StreamProcessor,
-  opts: HandleStreamOptions = {},
-  onDone?: () => void,
-): void {
-  new StreamDriver(call, processor, opts, onDone);
+  return new StreamDriver(call, processor, opts).done;
 }
 
 class StreamDriver {
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
   private readonly log: DriverLogger;
   private readonly maxBody: number;
   private readonly chunkBytes: number;
@@ -87,8 +74,10 @@ class StreamDriver {
     private readonly call: ExtProcCall,
     private readonly processor: StreamProcessor,
     private readonly opts: HandleStreamOptions,
-    private readonly onDone: (() => void) | undefined,
   ) {
+    this.done = new Promise((r) => {
+      this.resolveDone = r;
+    });
     this.log = opts.logger ?? noopLogger;
     this.maxBody = opts.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
     this.chunkBytes = opts.chunkBytes ?? STREAMED_BODY_CHUNK_BYTES;
@@ -111,46 +100,34 @@ class StreamDriver {
     };
     call.on('data', (m: ProcessingRequest__Output) => this.enqueue(m));
     call.on('end', () => this.enqueue(END));
-    const cancelled = () => this.finish({ kind: 'cancelled' });
-    call.on('cancelled', cancelled);
+    call.on('cancelled', () => this.finish({ kind: 'cancelled' }));
     call.on('error', (err: Error) => {
       this.log.debug({ err: err.message }, 'ext_proc stream error');
       this.finish({ kind: 'cancelled' });
     });
     // A stream the client abandons without a clean end also closes the call.
-    call.on('close', cancelled);
+    call.on('close', () => this.finish({ kind: 'cancelled' }));
   }
 
   private enqueue(item: Item): void {
     if (this.finished) return;
     this.queue.push(item);
-    if (!this.running) this.pump();
+    if (!this.running) void this.pump();
   }
 
-  // Synchronous while the steps are: an async function here would allocate a promise per inbound message even
-  // though most steps finish at once. Only a step that returns a promise parks the queue until it settles.
-  private pump(): void {
+  private async pump(): Promise<void> {
     this.running = true;
     try {
       while (this.queue.length > 0 && !this.finished) {
         const item = this.queue.shift()!;
         const r = item === END ? this.onClientEnd() : this.onMessage(item);
-        if (r) {
-          // Still running: the queue resumes when the step settles.
-          r.then(
-            () => this.pump(),
-            (err: unknown) => {
-              this.fail(err);
-              this.running = false;
-            },
-          );
-          return;
-        }
+        if (r) await r;
       }
     } catch (err) {
       this.fail(err);
+    } finally {
+      this.running = false;
     }
-    this.running = false;
   }
 
   private onMessage(m: ProcessingRequest__Output): void | Promise<void> {
@@ -421,6 +398,6 @@ class StreamDriver {
     } catch (err) {
       this.log.error({ err }, 'onStreamEnd threw');
     }
-    this.onDone?.();
+    this.resolveDone();
   }
 }
