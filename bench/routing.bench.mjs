@@ -2,6 +2,7 @@
 // Routing-quality benchmark (issue 8): 8 simulated pods, five routing policies through the same dev gateway, three
 // workloads, a QPS sweep and seeds. Writes bench/results/routing.json, routing.md, charts/routing-*.svg and
 // REPORT.md. `node bench/routing.bench.mjs [--quick]`; `--help` for the other flags.
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -127,6 +128,9 @@ const json = {
     load_avg_end: loadavg()[0],
   },
   node: process.version,
+  // The commit the components were built from (the working tree may hold other helpers' uncommitted changes).
+  git_head:
+    spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout?.trim() || undefined,
   config,
   model: MODEL,
   cluster: CLUSTER,

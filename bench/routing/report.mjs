@@ -82,7 +82,7 @@ export function routingMarkdown(json) {
   L.push('');
   L.push(
     `Run ${json.generated_at} (${c.mode}${c.mode === 'quick' ? ': fewer QPS steps and one seed, so no seed spread; indicative only' : ''}), ${json.seconds.toFixed(0)} s. ` +
-      `Machine: ${json.machine.cpus} x ${json.machine.cpu_model}, ${json.machine.memory_gib} GiB, Node ${json.node}; ` +
+      `${json.git_head ? `Commit ${json.git_head}. ` : ''}Machine: ${json.machine.cpus} x ${json.machine.cpu_model}, ${json.machine.memory_gib} GiB, Node ${json.node}; ` +
       `1-minute load average ${json.machine.load_avg_start.toFixed(1)} at the start and ${json.machine.load_avg_end.toFixed(1)} at the end` +
       `${json.machine.load_avg_start > json.machine.cpus ? ' (the machine was shared with other jobs: latencies include CPU contention)' : ''}.`,
   );
