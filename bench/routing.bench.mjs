@@ -26,20 +26,28 @@ const HELP = `Usage: node bench/routing.bench.mjs [flags]
   --no-report                do not rewrite bench/results/REPORT.md
 `;
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    seeds: { type: 'string' },
-    'time-scale': { type: 'string' },
-    workloads: { type: 'string' },
-    policies: { type: 'string' },
-    'body-mode': { type: 'string', default: 'BUFFERED' },
-    'response-body-mode': { type: 'string', default: 'NONE' },
-    'no-report': { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
+/** @type {any} */
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      seeds: { type: 'string' },
+      'time-scale': { type: 'string' },
+      workloads: { type: 'string' },
+      policies: { type: 'string' },
+      'body-mode': { type: 'string', default: 'BUFFERED' },
+      'response-body-mode': { type: 'string', default: 'NONE' },
+      'no-report': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+} catch (e) {
+  console.error(`routing bench: ${e instanceof Error ? e.message : e}\n\n${HELP}`);
+  process.exit(2);
+}
+const values = parsed.values;
 if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
