@@ -26,7 +26,7 @@ import {
   SCORES_HEADER,
   SERVED_KEY,
 } from './options.js';
-import { DROPPED_REASON_HEADER, MSG, type Rejection, reject } from './rejection.js';
+import { DROPPED_REASON_HEADER, droppedReasonHeaders, MSG, type Rejection, reject } from './rejection.js';
 import { createRng, type Rng } from './rng.js';
 
 export interface EppProcessorDeps {
@@ -258,7 +258,7 @@ class EppProcessor implements StreamProcessor {
       },
       'request rejected',
     );
-    return new GatewayError(r.code, r.message, { headers: [[DROPPED_REASON_HEADER, r.reason]] });
+    return new GatewayError(r.code, r.message, { headers: droppedReasonHeaders(r) });
   }
 
   private servedEndpoint(ctx: StreamContext): string | undefined {
