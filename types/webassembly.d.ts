@@ -1,4 +1,5 @@
-// The slice of the WebAssembly JS API this package uses (lib "ES2023" and @types/node 20 do not declare it).
+// The part of the WebAssembly JS API the WASM-backed packages use. Node has it at runtime, but @types/node 20 does
+// not declare it and the shared tsconfig has no DOM lib. One declaration for every package that loads a .wasm.
 declare namespace WebAssembly {
   class Module {
     constructor(bytes: ArrayBufferView | ArrayBuffer);
@@ -10,5 +11,7 @@ declare namespace WebAssembly {
   }
   class Memory {
     readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
   }
+  class RuntimeError extends Error {}
 }
