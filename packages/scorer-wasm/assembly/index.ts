@@ -9,6 +9,7 @@ import {
   capIn,
   nBuckets,
   pActive,
+  pAssumed,
   pCand,
   pAllow,
   pCandIn,
@@ -115,6 +116,7 @@ function publishLayout(): void {
   lay(25, <f64>pHashes);
   lay(26, <f64>pLruCount);
   lay(27, <f64>pAllow);
+  lay(28, <f64>pAssumed);
 }
 
 export function cfgPtr(): usize {
@@ -154,6 +156,7 @@ export function addEndpoint(slot: i32): i32 {
   store<f64>(pKv + (s << 3), 0);
   store<f64>(pMaxLora + (s << 3), 0);
   store<f64>(pUpdatedAt + (s << 3), 0);
+  store<f64>(pAssumed + (s << 3), 0);
   store<i32>(pNActive + (s << 2), 0);
   store<i32>(pNWaitingModels + (s << 2), 0);
   const g = load<i32>(pGen + (s << 2)) + 1;
@@ -177,7 +180,8 @@ export function isSaturated(now: f64): i32 {
 /**
  * One scheduling decision. Input: model bytes then prompt bytes at the input buffer, and (nCandIn >= 0) the
  * subset-hint slots at pCandIn in ascending order. flags: bit0 = critical (legacy tree only), bit1 = apply the
- * header-based-testing-filter mask at pAllow.
+ * header-based-testing-filter mask at pAllow, bit2 = count the primary pick as assumed load on its slot (JS
+ * resets it when the slot's next scrape lands).
  */
 export function schedule(modelLen: i32, promptLen: i32, nCandIn: i32, target: u32, priority: f64, now: f64, flags: i32): i32 {
   out(O_N_CAND, 0);
@@ -230,6 +234,10 @@ export function schedule(modelLen: i32, promptLen: i32, nCandIn: i32, target: u3
   const k = pick(n);
   out(O_N_CAND, <f64>n);
   out(O_N_PICKED, <f64>k);
+  if ((flags & 4) != 0) {
+    const a = pAssumed + (<usize>load<i32>(pPicked) << 3);
+    store<f64>(a, load<f64>(a) + 1.0);
+  }
   if (prefixOn) {
     const primary = load<i32>(pPicked);
     const matched = total > 0 ? load<i32>(pMatch + (<usize>primary << 2)) : 0;

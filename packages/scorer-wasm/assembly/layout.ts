@@ -29,6 +29,7 @@ export let pRunning: usize = 0; // f64
 export let pKv: usize = 0; // f64
 export let pMaxLora: usize = 0; // f64
 export let pUpdatedAt: usize = 0; // f64
+export let pAssumed: usize = 0; // f64: requests picked since the slot's last scrape (assumed load)
 export let pNActive: usize = 0; // i32
 export let pNWaitingModels: usize = 0; // i32
 export let pActive: usize = 0; // u32[E*A] (rows re-strided on growth)
@@ -71,7 +72,7 @@ function nextPow2(x: i64): i32 {
 
 // new offsets computed by plan()
 let nInUse: usize, nGen: usize, nHasMetrics: usize, nWaiting: usize, nRunning: usize, nKv: usize;
-let nMaxLora: usize, nUpdatedAt: usize, nNActive: usize, nNWaitingModels: usize, nActive: usize, nWaitingModels: usize;
+let nMaxLora: usize, nUpdatedAt: usize, nAssumed: usize, nNActive: usize, nNWaitingModels: usize, nActive: usize, nWaitingModels: usize;
 let nLruHead: usize, nLruTail: usize, nLruCount: usize, nNodeHash: usize, nNodePrev: usize, nNodeNext: usize;
 let nNodeChain: usize, nBucketsP: usize, nMatch: usize, nCandIn: usize, nCand: usize, nOrder: usize, nTaken: usize;
 let nAllow: usize, nTotal: usize, nPerScorer: usize, nKeys: usize, nPicked: usize, nLegacy: usize, nHashes: usize, nInput: usize;
@@ -89,6 +90,7 @@ function plan(e: i32, a: i32, c: i32, inBytes: i32, blocks: i32, nb: i32): void 
   nKv = p; p = align16(p + E * 8);
   nMaxLora = p; p = align16(p + E * 8);
   nUpdatedAt = p; p = align16(p + E * 8);
+  nAssumed = p; p = align16(p + E * 8);
   nNActive = p; p = align16(p + E * 4);
   nNWaitingModels = p; p = align16(p + E * 4);
   nActive = p; p = align16(p + E * <usize>a * 4);
@@ -168,6 +170,7 @@ export function reserve(e: i32, a: i32, c: i32, inBytes: i32, blocks: i32): i32 
   moveRows(nActive, pActive, E, <usize>capA, <usize>A2);
   move(nNWaitingModels, pNWaitingModels, E * 4);
   move(nNActive, pNActive, E * 4);
+  move(nAssumed, pAssumed, E * 8);
   move(nUpdatedAt, pUpdatedAt, E * 8);
   move(nMaxLora, pMaxLora, E * 8);
   move(nKv, pKv, E * 8);
@@ -188,6 +191,7 @@ export function reserve(e: i32, a: i32, c: i32, inBytes: i32, blocks: i32): i32 
     memory.fill(nKv + E * 8, 0, add * 8);
     memory.fill(nMaxLora + E * 8, 0, add * 8);
     memory.fill(nUpdatedAt + E * 8, 0, add * 8);
+    memory.fill(nAssumed + E * 8, 0, add * 8);
     memory.fill(nNActive + E * 4, 0, add * 4);
     memory.fill(nNWaitingModels + E * 4, 0, add * 4);
     memory.fill(nLruHead + E * 4, 0xff, add * 4); // -1
@@ -202,7 +206,7 @@ export function reserve(e: i32, a: i32, c: i32, inBytes: i32, blocks: i32): i32 
   capBlocks = B2;
   nBuckets = NB2;
   pInUse = nInUse; pGen = nGen; pHasMetrics = nHasMetrics; pWaiting = nWaiting; pRunning = nRunning; pKv = nKv;
-  pMaxLora = nMaxLora; pUpdatedAt = nUpdatedAt; pNActive = nNActive; pNWaitingModels = nNWaitingModels;
+  pMaxLora = nMaxLora; pUpdatedAt = nUpdatedAt; pAssumed = nAssumed; pNActive = nNActive; pNWaitingModels = nNWaitingModels;
   pActive = nActive; pWaitingModels = nWaitingModels; pLruHead = nLruHead; pLruTail = nLruTail;
   pLruCount = nLruCount; pNodeHash = nNodeHash; pNodePrev = nNodePrev; pNodeNext = nNodeNext;
   pNodeChain = nNodeChain; pBuckets = nBucketsP; pMatch = nMatch; pCandIn = nCandIn; pCand = nCand;

@@ -4,6 +4,7 @@ import {
   capA,
   capE,
   pActive,
+  pAssumed,
   pCand,
   pKeys,
   pKv,
@@ -35,18 +36,23 @@ function hasAdapter(table: usize, counts: usize, s: usize, id: u32): bool {
   return false;
 }
 
-/** (max - x) / (max - min) over the candidates; 1.0 for all when max == min. */
+/**
+ * (max - x) / (max - min) over the candidates, x = the scraped column plus the assumed load (requests picked since
+ * the slot's last scrape; all zero unless the caller counts picks); 1.0 for all when max == min.
+ */
 function minMaxScore(col: usize, n: i32, row: usize): void {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < n; i++) {
-    const v = load<f64>(col + (candSlot(i) << 3));
+    const s = candSlot(i) << 3;
+    const v = load<f64>(col + s) + load<f64>(pAssumed + s);
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
   const span = hi - lo;
   for (let i = 0; i < n; i++) {
-    const v = load<f64>(col + (candSlot(i) << 3));
+    const s = candSlot(i) << 3;
+    const v = load<f64>(col + s) + load<f64>(pAssumed + s);
     store<f64>(row + (<usize>i << 3), span == 0 ? 1.0 : (hi - v) / span);
   }
 }

@@ -40,6 +40,7 @@ const configArb = (pickers: PickerType[]) =>
     utilFilter: fc.boolean(),
     headerFilter: fc.boolean(),
     headroom: fc.constantFrom(0, 0.5),
+    assumedLoad: fc.boolean(),
   });
 
 function buildConfig(c: ArbOf<ReturnType<typeof configArb>>, legacyAllowed: boolean): EndpointPickerConfig {
@@ -96,6 +97,7 @@ const opArb = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('mark' as const), pick: fc.nat() }) },
   {
     weight: 4,
     arbitrary: fc.record({
@@ -133,7 +135,14 @@ const opArb = fc.oneof(
 
 type Runnable = Pick<
   Scheduler,
-  'addEndpoint' | 'removeEndpoint' | 'updateMetrics' | 'schedule' | 'stats' | 'isSaturated'
+  | 'addEndpoint'
+  | 'removeEndpoint'
+  | 'updateMetrics'
+  | 'schedule'
+  | 'stats'
+  | 'isSaturated'
+  | 'markScrapeStart'
+  | 'assumedLoad'
 >;
 
 function replay(s: Runnable, ops: Array<ArbOf<typeof opArb>>): unknown[] {
@@ -149,6 +158,9 @@ function replay(s: Runnable, ops: Array<ArbOf<typeof opArb>>): unknown[] {
       if (handles.length === 0) continue;
       const [h] = handles.splice(op.pick % handles.length, 1);
       s.removeEndpoint(h!);
+    } else if (op.kind === 'mark') {
+      if (handles.length === 0) continue;
+      s.markScrapeStart(handles[op.pick % handles.length]!);
     } else if (op.kind === 'metrics') {
       if (handles.length === 0) continue;
       const h = handles[op.pick % handles.length]!;
@@ -178,6 +190,7 @@ function replay(s: Runnable, ops: Array<ArbOf<typeof opArb>>): unknown[] {
         }),
       );
       out.push(s.isSaturated(NOW));
+      out.push(handles.map((h) => s.assumedLoad(h)));
     }
   }
   out.push(s.stats());
@@ -193,8 +206,11 @@ describe('WASM vs TypeScript reference', () => {
         fc.integer({ min: 0, max: 2 ** 32 - 1 }),
         (c, ops, seed) => {
           const cfg = buildConfig(c, true);
-          const wasm = replay(Scheduler.create(cfg, { seed, initialCapacity: 2 }), ops);
-          const ref = replay(new ReferenceScheduler(cfg, { seed }), ops);
+          const wasm = replay(
+            Scheduler.create(cfg, { seed, initialCapacity: 2, assumedLoad: c.assumedLoad }),
+            ops,
+          );
+          const ref = replay(new ReferenceScheduler(cfg, { seed, assumedLoad: c.assumedLoad }), ops);
           assert.deepEqual(wasm, ref);
         },
       ),
@@ -218,6 +234,7 @@ describe('WASM vs TypeScript reference', () => {
         utilFilter: false,
         headerFilter: false,
         headroom: 0,
+        assumedLoad: false,
       },
       false,
     );

@@ -52,6 +52,9 @@ export class Scheduler {
   private promptView = new Uint8Array(0);
   /** Whole-table re-layouts after the constructor's first one (each copies the table and stalls the caller). */
   private relayouts = -1;
+  private readonly assumeLoad: boolean;
+  /** Per slot: the assumed load when the scrape in flight started (-1: no scrape marked). */
+  private readonly scrapeMarks: number[] = [];
 
   static create(cfg: EndpointPickerConfig, opts: SchedulerOptions = {}): Scheduler {
     return new Scheduler(cfg, opts);
@@ -66,6 +69,7 @@ export class Scheduler {
     this.lruCap = pc ? pc.lruCapacityPerServer : 0;
     this.promptCap = this.blockBytes * this.maxBlocks;
     this.scorerNames = cfg.profile.kind === 'plugins' ? cfg.profile.scorers.map((s) => s.name) : [];
+    this.assumeLoad = opts.assumedLoad === true && cfg.profile.kind === 'plugins';
     this.refreshViews();
     writeConfigBlock(this.f64, this.ex.cfgPtr() / 8, cfg);
     this.ex.applyConfig();
@@ -123,6 +127,7 @@ export class Scheduler {
       }
     }
     this.ex.addEndpoint(slot);
+    this.scrapeMarks[slot] = -1;
     return this.reg.handle(slot);
   }
 
@@ -160,6 +165,27 @@ export class Scheduler {
     this.i32[this.ptr(L.nActive) / 4 + s] = active.length;
     this.i32[this.ptr(L.nWaitingModels) / 4 + s] = waiting.length;
     this.i32[this.ptr(L.hasMetrics) / 4 + s] = 1;
+    // The scrape accounts for the picks made before it started; picks made while it was in flight may not have
+    // reached the server yet, so they stay assumed.
+    const assumed = this.ptr(L.assumed) / 8 + s;
+    const mark = this.scrapeMarks[s] ?? -1;
+    f[assumed] = mark < 0 ? 0 : Math.max(0, f[assumed]! - mark);
+    this.scrapeMarks[s] = -1;
+  }
+
+  /**
+   * Call when a scrape of this endpoint is sent: the next updateMetrics then clears only the picks made before
+   * this moment. Without a mark, updateMetrics clears all of them.
+   */
+  markScrapeStart(h: EndpointHandle): void {
+    this.reg.check(h);
+    this.scrapeMarks[h.slot] = this.f64[this.ptr(L.assumed) / 8 + h.slot]!;
+  }
+
+  /** Requests picked for this endpoint that its scraped metrics do not show yet (0 unless assumedLoad). */
+  assumedLoad(h: EndpointHandle): number {
+    this.reg.check(h);
+    return this.f64[this.ptr(L.assumed) / 8 + h.slot]!;
   }
 
   /** The configured saturation detector over the whole pool. */
@@ -220,6 +246,7 @@ export class Scheduler {
     const profile = this.cfg.profile;
     const legacy = profile.kind === 'legacy-v0.3';
     let flags = legacy && legacyCritical(req) ? 1 : 0;
+    if (this.assumeLoad) flags |= 4;
     let allowed: number[] | null = null;
     if (profile.kind === 'plugins' && profile.headerFilter) {
       allowed = this.reg.selectionSlots(req.endpointSelection ?? '');

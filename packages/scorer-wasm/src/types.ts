@@ -157,6 +157,13 @@ export interface SchedulerOptions {
   seed?: number;
   /** Endpoint slots reserved up front (grows by doubling). Default 16. */
   initialCapacity?: number;
+  /**
+   * Count every primary pick as one more queued request on its endpoint until that endpoint's next scrape lands
+   * (see markScrapeStart / updateMetrics), for the queue and running-requests scorers. Without it, every request
+   * between two scrapes sees the same numbers and goes to the same endpoint. Default false (upstream has no such
+   * accounting); the EPP turns it on by default.
+   */
+  assumedLoad?: boolean;
 }
 
 /** Prefix-cache outcome of one decision (for prefix_indexer_hit_ratio / hit_bytes). */

@@ -58,7 +58,14 @@ export type EndpointsListener = (diff: SnapshotDiff) => void;
 /** What the datastore needs of the scheduler (the @igw/scorer-wasm Scheduler in production). */
 export type SchedulerSlots = Pick<
   Scheduler,
-  'addEndpoint' | 'removeEndpoint' | 'updateMetrics' | 'isSaturated' | 'schedule' | 'stats' | 'legacyProfile'
+  | 'addEndpoint'
+  | 'removeEndpoint'
+  | 'updateMetrics'
+  | 'markScrapeStart'
+  | 'isSaturated'
+  | 'schedule'
+  | 'stats'
+  | 'legacyProfile'
 >;
 
 const EMPTY_MODELS: ReadonlyMap<string, InferenceModelInfo> = new Map();
@@ -136,6 +143,11 @@ export class PoolDatastore implements Datastore {
     const diff = { added, removed, poolChanged };
     if (added.length > 0 || removed.length > 0 || poolChanged) for (const l of this.listeners) l(diff);
     return diff;
+  }
+
+  /** A scrape of this endpoint is being sent (the scheduler's assumed load then keeps only later picks). */
+  markScrapeStart(endpoint: EndpointState): void {
+    if (endpoint.live) this.sched.markScrapeStart(endpoint.handle);
   }
 
   /**

@@ -32,6 +32,11 @@ export class RecordingSlots implements SchedulerSlots {
     this.metrics.set(h.slot, m);
   }
 
+  markScrapeStart(h: EndpointHandle): void {
+    if (this.live.get(h.slot) !== h) throw new Error(`stale handle ${h.address}`);
+    this.calls.push(`mark ${h.address}`);
+  }
+
   readonly legacyProfile = false;
 
   isSaturated(): boolean {

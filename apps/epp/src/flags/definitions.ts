@@ -290,6 +290,13 @@ export const FLAGS: readonly FlagDef[] = [
     support: 'implemented',
   },
   {
+    name: 'assumed-load',
+    kind: 'bool',
+    default: 'true',
+    help: 'Count each request picked for an endpoint as queued there until its next metrics scrape (queue and running-requests scorers), so requests between two scrapes spread out instead of herding onto the endpoint the last scrape made look best. false = upstream behaviour.',
+    support: 'ours',
+  },
+  {
     name: 'destination-endpoint-hint-key',
     kind: 'string',
     default: 'x-gateway-destination-endpoint',

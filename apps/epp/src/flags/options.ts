@@ -54,6 +54,8 @@ export interface EppOptions {
   configText: string | undefined;
   disableEndpointSubsetFilter: boolean;
   emitEndpointScores: boolean;
+  /** --assumed-load: count picks since an endpoint's last scrape as queued requests (scorer-wasm option). */
+  assumedLoad: boolean;
   destinationKey: string;
   destinationMetadataNamespace: string;
 
@@ -245,6 +247,7 @@ export function resolveOptions(p: ParsedFlags, env: NodeJS.ProcessEnv = process.
     configText: optStr('config-text'),
     disableEndpointSubsetFilter: get('disable-endpoint-subset-filter'),
     emitEndpointScores: get('emit-endpoint-scores'),
+    assumedLoad: get('assumed-load'),
     destinationKey: str('destination-endpoint-hint-key'),
     destinationMetadataNamespace: str('destination-endpoint-hint-metadata-namespace'),
     verbosity: v,

@@ -95,7 +95,10 @@ export async function startEpp(o: EppOptions, logger: Logger, so: StartOptions =
     logger.info({ flags: o.ignored }, 'accepted flags that have no effect here (see --help)');
 
   const metrics = new EppMetrics();
-  const scheduler = Scheduler.create(config, { initialCapacity: SCHEDULER_INITIAL_CAPACITY });
+  const scheduler = Scheduler.create(config, {
+    initialCapacity: SCHEDULER_INITIAL_CAPACITY,
+    assumedLoad: o.assumedLoad,
+  });
   const datastore = new PoolDatastore(scheduler);
   const selection = poolSelection(o);
 

@@ -288,4 +288,60 @@ describe('Scraper', () => {
       scraper.stop();
     }
   });
+
+  test('assumed load: a scrape clears the picks made before it was sent, not those made while it was in flight', async () => {
+    // The first scrape is held until released; later ones are held until the test ends, so exactly one lands.
+    let release: () => void = () => {};
+    let releaseLater: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const later = new Promise<void>((r) => {
+      releaseLater = r;
+    });
+    const sent = hits.get(IPS[2]!) ?? 0;
+    let n = 0;
+    serve(IPS[2]!, (_q, r) => {
+      void (++n === 1 ? gate : later).then(() => r.end(vllmPage({ waiting: 0, running: 0, kvUsage: 0.1 })));
+    });
+    const sched = Scheduler.create(defaultEndpointPickerConfig(), { assumedLoad: true });
+    const ds = new PoolDatastore(sched);
+    const scraper = new Scraper({
+      datastore: ds,
+      fetcher: new PageFetcher({
+        scheme: 'http',
+        insecureSkipVerify: true,
+        timeoutMs: 5000,
+        maxBytes: 1 << 20,
+      }),
+      engines: new EngineRegistry(undefined, {}),
+      intervalMs: 20,
+      path: '/metrics',
+      metricsPort: 0,
+      logger: captureLogger().logger,
+    });
+    ds.apply(snapshot(pool(), pod('only', IPS[2]!)));
+    const e = ds.endpoints()[0]!;
+    const pickOnce = () => {
+      const r = sched.schedule({ prompt: 'x', targetModel: 'm', priority: 0, nowMs: Date.now() });
+      assert.equal(r.status, 'ok');
+    };
+    for (let i = 0; i < 3; i++) pickOnce();
+    assert.equal(sched.assumedLoad(e.handle), 3);
+    scraper.start();
+    try {
+      await until(() => (hits.get(IPS[2]!) ?? 0) > sent, 'the scrape reached the pod');
+      pickOnce();
+      pickOnce();
+      assert.equal(sched.assumedLoad(e.handle), 5);
+      release();
+      await until(() => e.metricsUpdatedAtMs > 0, 'the scrape landed');
+      assert.equal(sched.assumedLoad(e.handle), 2);
+    } finally {
+      release();
+      scraper.stop();
+      releaseLater();
+      handlers.delete(IPS[2]!);
+    }
+  });
 });

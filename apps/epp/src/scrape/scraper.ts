@@ -87,6 +87,7 @@ class ScrapeLoop {
     if (this.stopped) return;
     const now = this.o.now ?? Date.now;
     const started = now();
+    this.s.datastore.markScrapeStart(this.endpoint);
     try {
       const page = await this.o.fetcher.fetch(this.endpoint.ip, this.port, this.o.path, this.inflight);
       if (this.stopped) return;

@@ -29,6 +29,10 @@ export interface RefEndpoint {
   updatedAt: number;
   active: Set<string>;
   waitingModels: Set<string>;
+  /** Picks since the last scrape (SchedulerOptions.assumedLoad). */
+  assumed: number;
+  /** `assumed` when the scrape in flight was sent; -1 when none was marked. */
+  scrapeMark: number;
 }
 
 export class ReferenceScheduler {
@@ -39,11 +43,13 @@ export class ReferenceScheduler {
   private lookups = 0;
   private hitBlocks = 0;
   private totalBlocks = 0;
+  private readonly assumeLoad: boolean;
 
   constructor(
     private readonly cfg: EndpointPickerConfig,
     opts: SchedulerOptions = {},
   ) {
+    this.assumeLoad = opts.assumedLoad === true;
     this.rng = new Mulberry32(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
     const pc = cfg.prefixCache;
     this.prefix = pc
@@ -66,6 +72,8 @@ export class ReferenceScheduler {
       updatedAt: 0,
       active: new Set(),
       waitingModels: new Set(),
+      assumed: 0,
+      scrapeMark: -1,
     };
     return this.reg.handle(slot);
   }
@@ -89,6 +97,19 @@ export class ReferenceScheduler {
     e.updatedAt = m.updatedAtMs;
     e.active = new Set(m.activeModels);
     e.waitingModels = new Set(m.waitingModels);
+    e.assumed = e.scrapeMark < 0 ? 0 : Math.max(0, e.assumed - e.scrapeMark);
+    e.scrapeMark = -1;
+  }
+
+  markScrapeStart(h: EndpointHandle): void {
+    this.reg.check(h);
+    const e = this.eps[h.slot]!;
+    e.scrapeMark = e.assumed;
+  }
+
+  assumedLoad(h: EndpointHandle): number {
+    this.reg.check(h);
+    return this.eps[h.slot]!.assumed;
   }
 
   private fresh(e: RefEndpoint, now: number): boolean {
@@ -164,6 +185,7 @@ export class ReferenceScheduler {
     });
     const picks = this.pick(totals, p.picker.type, p.picker.maxNumOfEndpoints);
     const endpoints = picks.map((i) => this.reg.address(cands[i]!.slot));
+    if (this.assumeLoad) cands[picks[0]!]!.assumed += 1;
     const res: ScheduleResult & { status: 'ok' } = { status: 'ok', endpoints };
     if (this.prefix) {
       const primary = cands[picks[0]!]!.slot;
@@ -207,9 +229,9 @@ export class ReferenceScheduler {
   ) {
     switch (type) {
       case 'queue-scorer':
-        return minMax(cands.map((e) => e.waiting));
+        return minMax(cands.map((e) => e.waiting + e.assumed));
       case 'running-requests-size-scorer':
-        return minMax(cands.map((e) => e.running));
+        return minMax(cands.map((e) => e.running + e.assumed));
       case 'kv-cache-utilization-scorer':
         return cands.map((e) => 1 - e.kv);
       case 'lora-affinity-scorer':

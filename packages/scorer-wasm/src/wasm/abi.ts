@@ -92,6 +92,7 @@ export const L = {
   hashes: 25,
   lruCount: 26,
   allow: 27,
+  assumed: 28,
 } as const;
 
 /** Slots of the f64 output block. */
