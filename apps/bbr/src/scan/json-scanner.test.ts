@@ -154,6 +154,23 @@ describe('JSON top-level scanner vs JSON.parse', () => {
     ];
     for (const c of cases) agree(Buffer.from(c));
   });
+  test('a result stays valid after later scans (its member table is copied out, even across memory growth)', () => {
+    const own = new JsonScanner();
+    const first = own.scan(Buffer.from('{"model":"first","n":{"a":1},"x":true}'));
+    assert.equal(first.kind, 'object');
+    if (first.kind !== 'object') return;
+    assert.deepEqual(first.fields.get('model'), { found: true, value: 'first' });
+    const second = own.scan(Buffer.from(`{"x":1,"model":"second","pad":"${'p'.repeat(300_000)}"}`));
+    const third = own.scan(Buffer.from('[1]'));
+    assert.equal(third.kind, 'not-object');
+    assert.deepEqual(first.fields.get('model'), { found: true, value: 'first' });
+    assert.deepEqual(first.fields.get('x'), { found: true, value: true });
+    assert.equal(first.fields.get('n'), first.fields.get('n'), 'an object value is decoded once');
+    assert.deepEqual(first.fields.get('missing'), { found: false });
+    assert.equal(second.kind, 'object');
+    if (second.kind === 'object')
+      assert.deepEqual(second.fields.get('model'), { found: true, value: 'second' });
+  });
   test('Go-style error messages', () => {
     const msg = (t: string) => {
       const r = scanner.scan(Buffer.from(t));

@@ -44,6 +44,8 @@ export class JsonScanner {
   private i32: Int32Array;
   private readonly inputBase: number;
   private readonly outBase: number;
+  /** The last object's member table, still reading the WASM table in place; copied out before the next scan. */
+  private live: MemberTable | undefined;
 
   constructor() {
     const instance = new WebAssembly.Instance(scannerModule(), {
@@ -62,6 +64,10 @@ export class JsonScanner {
 
   /** Validate `body` as JSON and index its top-level members. */
   scan(body: Uint8Array): ScanResult {
+    if (this.live) {
+      this.live.detach();
+      this.live = undefined;
+    }
     const need = this.inputBase + body.length + 16;
     if (need > this.u8.length) {
       this.ex.memory.grow(Math.ceil((need - this.u8.length) / PAGE));
@@ -78,10 +84,10 @@ export class JsonScanner {
   }
 
   private members(body: Uint8Array, n: number): TopLevelFields {
-    // Copy the table out: the next scan() reuses it.
-    const start = this.outBase >> 2;
-    const table = this.i32.slice(start, start + n * (MEMBER_BYTES >> 2));
-    return new MemberTable(body, table, n);
+    // No copy of the table here (allocating one costs as much as scanning a 1 KB body): the result reads the WASM
+    // table in place until the next scan() asks it to copy its rows out.
+    this.live = new MemberTable(body, this.i32, this.outBase >> 2, n);
+    return this.live;
   }
 
   private invalid(body: Uint8Array): ScanResult {
@@ -100,56 +106,94 @@ export class JsonScanner {
   }
 }
 
+type Lookup = { found: false } | { found: true; value: unknown };
+const NOT_FOUND: Lookup = Object.freeze({ found: false });
 const NAME_BYTES = new Map<string, Buffer>();
 
-class MemberTable implements TopLevelFields {
-  private readonly cache = new Map<string, { found: false } | { found: true; value: unknown }>();
-  constructor(
-    private readonly body: Uint8Array,
-    private readonly table: Int32Array,
-    private readonly n: number,
-  ) {}
+function nameBytes(name: string): Buffer {
+  let want = NAME_BYTES.get(name);
+  if (!want) {
+    want = Buffer.from(name, 'utf8');
+    if (NAME_BYTES.size < 64) NAME_BYTES.set(name, want);
+  }
+  return want;
+}
 
-  get(name: string): { found: false } | { found: true; value: unknown } {
-    let hit = this.cache.get(name);
+class MemberTable implements TopLevelFields {
+  // The first field asked for (the model, usually the only one) is cached without a Map; others in a lazy Map. Cached
+  // so that repeated gets of an object value return the same object, as property reads on JSON.parse's result do.
+  private firstName: string | undefined;
+  private firstHit: Lookup = NOT_FOUND;
+  private more: Map<string, Lookup> | undefined;
+  private readonly buf: Buffer;
+
+  constructor(
+    body: Uint8Array,
+    /** Rows of 5 words (key start, key end, value start, value end, flags) from `start`. */
+    private table: ArrayLike<number>,
+    private start: number,
+    private readonly n: number,
+  ) {
+    this.buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
+  }
+
+  /** Copy the rows out of WASM memory: the scanner is about to overwrite them. */
+  detach(): void {
+    const words = this.n * (MEMBER_BYTES >> 2);
+    const rows = new Array<number>(words);
+    for (let i = 0; i < words; i++) rows[i] = this.table[this.start + i]!;
+    this.table = rows;
+    this.start = 0;
+  }
+
+  get(name: string): Lookup {
+    if (name === this.firstName) return this.firstHit;
+    if (this.firstName === undefined) {
+      this.firstName = name;
+      this.firstHit = this.lookup(name);
+      return this.firstHit;
+    }
+    this.more ??= new Map();
+    let hit = this.more.get(name);
     if (!hit) {
       hit = this.lookup(name);
-      this.cache.set(name, hit);
+      this.more.set(name, hit);
     }
     return hit;
   }
 
-  private lookup(name: string): { found: false } | { found: true; value: unknown } {
-    let want = NAME_BYTES.get(name);
-    if (!want) {
-      want = Buffer.from(name, 'utf8');
-      if (NAME_BYTES.size < 64) NAME_BYTES.set(name, want);
-    }
-    const buf = Buffer.isBuffer(this.body)
-      ? this.body
-      : Buffer.from(this.body.buffer, this.body.byteOffset, this.body.length);
+  private lookup(name: string): Lookup {
+    const want = nameBytes(name);
+    const buf = this.buf;
+    const table = this.table;
     for (let i = this.n - 1; i >= 0; i--) {
-      const r = i * 5;
-      const ks = this.table[r]!;
-      const ke = this.table[r + 1]!;
-      const flags = this.table[r + 4]!;
+      const r = this.start + i * 5;
+      const ks = table[r]!;
+      const ke = table[r + 1]!;
+      const flags = table[r + 4]!;
       let match: boolean;
       if (flags & F_KEY_ESCAPED) {
         match = JSON.parse(buf.toString('utf8', ks - 1, ke + 1)) === name;
       } else {
-        match = ke - ks === want.length && buf.compare(want, 0, want.length, ks, ke) === 0;
+        match = ke - ks === want.length && sameBytes(buf, ks, want);
         // Invalid UTF-8 in a key decodes to U+FFFD in JSON.parse: compare the decoded text when non-ASCII bytes are present.
         if (!match && hasHighBytes(buf, ks, ke)) match = buf.toString('utf8', ks, ke) === name;
       }
       if (!match) continue;
-      const vs = this.table[r + 2]!;
-      const ve = this.table[r + 3]!;
+      const vs = table[r + 2]!;
+      const ve = table[r + 3]!;
       if (buf[vs] === 0x22 && !(flags & F_VALUE_ESCAPED))
         return { found: true, value: buf.toString('utf8', vs + 1, ve - 1) };
       return { found: true, value: JSON.parse(buf.toString('utf8', vs, ve)) };
     }
-    return { found: false };
+    return NOT_FOUND;
   }
+}
+
+/** b[at, at + want.length) === want; keys are short, so a loop beats Buffer#compare's native call. */
+function sameBytes(b: Uint8Array, at: number, want: Uint8Array): boolean {
+  for (let i = 0; i < want.length; i++) if (b[at + i] !== want[i]) return false;
+  return true;
 }
 
 function hasHighBytes(b: Uint8Array, s: number, e: number): boolean {
