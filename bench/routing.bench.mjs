@@ -12,6 +12,7 @@ import { CLUSTER, MODEL, runConfig } from './routing/config.mjs';
 import { POLICIES } from './routing/policies.mjs';
 import { EPP_BIN, GATEWAY_BIN } from './routing/procs.mjs';
 import { routingMarkdown, writeRoutingCharts, writeSuiteReport } from './routing/report.mjs';
+import { scrapeIntervalMs } from './routing/stack.mjs';
 import { spread } from './routing/stats.mjs';
 import { WORKLOADS } from './routing/workloads.mjs';
 
@@ -143,12 +144,14 @@ const json = {
   model: MODEL,
   cluster: CLUSTER,
   gateway: { bodyMode, responseBodyMode, messageTimeout: '2s', failureMode: 'FailClose' },
+  eppScrapeIntervalWallMs: scrapeIntervalMs(config.timeScale),
   policies: POLICIES.filter((p) => (policies ? policies.includes(p.name) : !(p.control && quickRun))).map(
     (p) => ({
       name: p.name,
       label: p.label,
       lbPolicy: p.lbPolicy,
       eppConfig: p.eppConfig,
+      eppArgs: p.eppArgs,
     }),
   ),
   workloads: WORKLOADS.filter((w) => !workloads || workloads.includes(w.name)).map((w) => ({

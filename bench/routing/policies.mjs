@@ -19,10 +19,11 @@ schedulingProfiles:
 `;
 
 /**
- * `eppConfig` set (even '') = the EPP runs in the request path with that config ('' = its built-in default).
- * `control` = a measurement aid, not a policy to compare (left out of quick runs).
+ * `eppConfig` set (even '') = the EPP runs in the request path with that config ('' = its built-in default), with
+ * `eppArgs` added to its command line. `control` = a measurement aid, not a policy to compare (left out of quick
+ * runs; first seed only).
  * @typedef {{ name: string, label: string, lbPolicy: 'epp' | 'round-robin' | 'random' | 'least-request',
- *   eppConfig?: string, control?: boolean }} Policy
+ *   eppConfig?: string, eppArgs?: string[], control?: boolean }} Policy
  * @type {Policy[]}
  */
 export const POLICIES = [
@@ -40,6 +41,16 @@ export const POLICIES = [
     label: 'our EPP, prefix scoring off (queue 2, KV 2)',
     lbPolicy: 'epp',
     eppConfig: NO_PREFIX_CONFIG,
+  },
+  // Control: the default profile without the EPP's assumed load (picks since the last scrape counted as queued),
+  // i.e. what upstream's scorers see: every request between two 50 ms scrapes gets the same numbers.
+  {
+    name: 'epp-no-assumed',
+    label: 'control: our EPP, default profile, --assumed-load=false (upstream behaviour); first seed only',
+    lbPolicy: 'epp',
+    eppConfig: '',
+    eppArgs: ['--assumed-load=false'],
+    control: true,
   },
   // Control: round robin picks, but every request still goes through the EPP (its pick ignored by the gateway), so
   // the EPP path's own latency can be told apart from the EPP's routing decisions.

@@ -108,7 +108,7 @@ export function routingMarkdown(json) {
   );
   L.push(
     `- Policies, all through the same dev gateway (\`igw-gateway\`, one process per policy): ${json.policies.map((/** @type {any} */ p) => `\`${p.name}\` (${p.label})`).join(', ')}. ` +
-      `EPP policies: \`igw-epp\` from its bin, file source, plaintext gRPC, scrape every 50 ms, gateway \`--body-mode ${json.gateway.bodyMode}\`, message timeout ${json.gateway.messageTimeout}, FailClose. ` +
+      `EPP policies: \`igw-epp\` from its bin, file source, plaintext gRPC, scrape every 50 simulated ms (upstream's default; ${json.eppScrapeIntervalWallMs ?? 50} wall-clock ms), assumed load on (picks since an endpoint's last scrape count as queued there; \`--assumed-load\`, the EPP's default) except where a policy says otherwise, gateway \`--body-mode ${json.gateway.bodyMode}\`, message timeout ${json.gateway.messageTimeout}, FailClose. ` +
       `Response chunks went through the EPP: **${json.gateway.responseBodyMode === 'NONE' ? 'no' : 'yes'}** (\`--response-body-mode ${json.gateway.responseBodyMode}\`; response headers ${json.gateway.responseBodyMode === 'NONE' ? 'did' : 'and every body chunk did'}).`,
   );
   L.push(

@@ -71,6 +71,7 @@ export async function runRouting(o) {
             responseBodyMode: o.responseBodyMode,
             messageTimeout: '2s',
             gatewayArgs: o.gatewayArgs,
+            timeScale: cfg.timeScale,
           });
           try {
             // Warm-up (JIT, WASM, gRPC channel): the EPP's first seconds are several times slower than its steady

@@ -58,9 +58,14 @@ function get(url) {
   });
 }
 
+/** The EPP's scrape interval in wall-clock ms: 50 simulated ms. */
+export function scrapeIntervalMs(/** @type {number} */ timeScale) {
+  return Math.max(1, Math.round(50 / timeScale));
+}
+
 /**
  * @param {{ policy: import('./policies.mjs').Policy, dir: string, resourcesFile: string, seed: number,
- *   responseBodyMode: string, messageTimeout: string, gatewayArgs: string[] }} o
+ *   responseBodyMode: string, messageTimeout: string, gatewayArgs: string[], timeScale: number }} o
  */
 export async function startPolicyStack(o) {
   /** @type {BinProcess | undefined} */
@@ -86,8 +91,11 @@ export async function startPolicyStack(o) {
       `--resources-file=${o.resourcesFile}`,
       `--pool-name=${POOL_NAME}`,
       '--pool-namespace=default',
-      '--refresh-metrics-interval=50ms',
+      // Upstream's default 50 ms in simulated time: the pods run timeScale x faster than the wall clock, so a 50 ms
+      // wall-clock interval would hand the EPP metrics twice as old (in simulated time) as in a real deployment.
+      `--refresh-metrics-interval=${scrapeIntervalMs(o.timeScale)}ms`,
       '--zap-log-level=error',
+      ...(o.policy.eppArgs ?? []),
     ];
     if (o.policy.eppConfig) {
       const f = join(o.dir, `${o.policy.name}.yaml`);
