@@ -1,152 +1,82 @@
-// GET of one model server's /metrics page over a keep-alive agent, with a whole-request timeout and a size cap.
-// One socket per endpoint is enough: each endpoint has exactly one scrape in flight.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+// GET of one model server's /metrics page with a whole-request timeout and a size cap, over one keep-alive
+// connection per endpoint (EndpointConnection, a small HTTP/1.1 client on node:net / node:tls; see the README for
+// why not node:http or undici). Each endpoint has exactly one scrape in flight, so one connection is enough.
+import { type ConnectionOptions, EndpointConnection, type FetchHandle } from './endpoint-connection.js';
+import { ScrapeError, type ScrapeErrorCode } from './scrape-error.js';
 
-export class ScrapeError extends Error {
-  constructor(
-    /** 'timeout' | 'status' | 'network' | 'too-large' | 'aborted' */
-    readonly code: 'timeout' | 'status' | 'network' | 'too-large' | 'aborted',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ScrapeError';
-  }
-}
-
-/**
- * Per-caller state a scrape loop passes to every fetch: the cancel hook of the request in flight, and a receive
- * buffer reused across scrapes (a 30 KB page otherwise costs a Buffer.concat allocation per scrape, more than the
- * extraction itself). With a handle, the resolved Buffer is a view of `handle.buffer`, valid until the next fetch.
- */
-export interface FetchHandle {
-  cancel: (() => void) | undefined;
-  buffer?: Buffer;
-}
+export { type FetchHandle, ScrapeError, type ScrapeErrorCode };
 
 export interface PageFetcherOptions {
   scheme: 'http' | 'https';
   /** https only; upstream's default is true (model servers use self-signed certificates). */
   insecureSkipVerify: boolean;
-  /** Whole-request timeout (upstream: 5 s). */
+  /** Whole-request timeout, connect included (upstream: 5 s). */
   timeoutMs: number;
-  /** Pages larger than this are refused. */
+  /** Pages larger than this are refused ('too-large'). */
   maxBytes: number;
+  /** Connections idle this long are closed (endpoints that left the pool, a scraper that stopped). */
+  idleCloseMs?: number;
 }
 
 export class PageFetcher {
-  private readonly agent: HttpAgent;
-  private readonly request: typeof httpRequest;
+  private readonly connections = new Map<string, EndpointConnection>();
+  private readonly conn: ConnectionOptions;
+  private readonly idleCloseMs: number;
+  private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(private readonly opts: PageFetcherOptions) {
-    const agentOpts = {
-      keepAlive: true,
-      keepAliveMsecs: 30_000,
-      maxSockets: 1,
-      maxFreeSockets: 1,
-      scheduling: 'lifo' as const,
+  constructor(opts: PageFetcherOptions) {
+    this.conn = {
+      scheme: opts.scheme,
+      insecureSkipVerify: opts.insecureSkipVerify,
+      timeoutMs: opts.timeoutMs,
+      maxBytes: opts.maxBytes,
     };
-    if (opts.scheme === 'https') {
-      this.agent = new HttpsAgent({ ...agentOpts, rejectUnauthorized: !opts.insecureSkipVerify });
-      this.request = httpsRequest as unknown as typeof httpRequest;
-    } else {
-      this.agent = new HttpAgent(agentOpts);
-      this.request = httpRequest;
-    }
+    this.idleCloseMs = opts.idleCloseMs ?? 60_000;
   }
 
   /**
    * Resolves with the body of a 200 response; rejects with ScrapeError otherwise. `handle.cancel` is set for the
-   * duration of the request (a plain callback rather than an AbortSignal: no per-scrape allocation of one).
+   * duration of the request (a plain callback rather than an AbortSignal: no per-scrape allocation of one). With a
+   * handle, the resolved Buffer is a view of `handle.buffer` (grown as needed), valid until the next fetch with it.
    */
   fetch(host: string, port: number, path: string, handle?: FetchHandle): Promise<Buffer> {
-    const { timeoutMs, maxBytes } = this.opts;
-    return new Promise<Buffer>((resolve, reject) => {
-      let settled = false;
-      const finish = (err: ScrapeError | undefined, body?: Buffer) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (handle) handle.cancel = undefined;
-        if (err) {
-          req.destroy();
-          reject(err);
-        } else resolve(body!);
-      };
-      const req = this.request(
-        {
-          host: host.startsWith('[') ? host.slice(1, -1) : host,
-          port,
-          path,
-          method: 'GET',
-          agent: this.agent,
-          headers: { accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1' },
-        },
-        (res: IncomingMessage) => {
-          if (res.statusCode !== 200) {
-            res.resume();
-            finish(new ScrapeError('status', `unexpected status code ${res.statusCode}`));
-            return;
-          }
-          const declared = Number(res.headers['content-length']);
-          if (declared > maxBytes) {
-            finish(new ScrapeError('too-large', `page of ${declared} bytes exceeds ${maxBytes}`));
-            return;
-          }
-          // Copy into the caller's reusable buffer (grown by doubling up to maxBytes), or collect and concat.
-          let buf = handle?.buffer;
-          if (handle && Number.isFinite(declared) && (!buf || buf.length < declared)) {
-            buf = handle.buffer = Buffer.allocUnsafe(
-              Math.min(maxBytes, Math.max(declared, 2 * (buf?.length ?? 0))),
-            );
-          }
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (c: Buffer) => {
-            if (size + c.length > maxBytes) {
-              finish(new ScrapeError('too-large', `page exceeds ${maxBytes} bytes`));
-              return;
-            }
-            if (handle) {
-              if (!buf || buf.length < size + c.length) {
-                const grown = Buffer.allocUnsafe(
-                  Math.min(maxBytes, Math.max(size + c.length, 2 * (buf?.length ?? 16384))),
-                );
-                if (buf) buf.copy(grown, 0, 0, size);
-                buf = handle.buffer = grown;
-              }
-              c.copy(buf, size);
-            } else chunks.push(c);
-            size += c.length;
-          });
-          res.on('end', () =>
-            finish(
-              undefined,
-              handle
-                ? buf!.subarray(0, size)
-                : chunks.length === 1
-                  ? chunks[0]!
-                  : Buffer.concat(chunks, size),
-            ),
-          );
-          res.on('error', (e) => finish(new ScrapeError('network', e.message)));
-          res.on('close', () => {
-            if (!res.complete) finish(new ScrapeError('network', 'connection closed mid-response'));
-          });
-        },
-      );
-      const timer = setTimeout(
-        () => finish(new ScrapeError('timeout', `no complete response within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      req.on('error', (e) => finish(new ScrapeError('network', e.message)));
-      if (handle) handle.cancel = () => finish(new ScrapeError('aborted', 'scrape aborted'));
-      req.end();
-    });
+    const bare = host.startsWith('[') ? host.slice(1, -1) : host;
+    const key = `${bare}|${port}`;
+    let c = this.connections.get(key);
+    if (!c) {
+      c = new EndpointConnection(bare, port, this.conn);
+      this.connections.set(key, c);
+      this.sweeper ??= setInterval(() => this.sweep(), this.idleCloseMs).unref();
+    } else if (c.busy) {
+      // A second concurrent fetch of one endpoint (the scraper never does this): a one-off connection.
+      const once = new EndpointConnection(bare, port, this.conn);
+      const done = () => once.destroy();
+      const p = once.fetch(path, handle);
+      p.then(done, done);
+      return p;
+    }
+    return c.fetch(path, handle);
   }
 
-  /** Closes idle keep-alive sockets (shutdown, tests). */
+  /** Closes every connection; requests in flight fail with 'aborted' (shutdown, tests). */
   close(): void {
-    this.agent.destroy();
+    for (const c of this.connections.values()) c.destroy();
+    this.connections.clear();
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - this.idleCloseMs;
+    for (const [key, c] of this.connections) {
+      if (c.idle && c.lastUsed < cutoff) {
+        c.destroy();
+        this.connections.delete(key);
+      }
+    }
+    if (this.connections.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 }
