@@ -3,7 +3,7 @@
 // workloads, a QPS sweep and seeds. Writes bench/results/routing.json, routing.md, charts/routing-*.svg and
 // REPORT.md. `node bench/routing.bench.mjs [--quick]`; `--help` for the other flags.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,8 @@ const HELP = `Usage: node bench/routing.bench.mjs [flags]
   --body-mode M              gateway request body mode towards the EPP: BUFFERED (default) or FULL_DUPLEX_STREAMED
   --response-body-mode M     NONE (default: response chunks bypass the EPP), FULL_DUPLEX_STREAMED or BUFFERED
   --no-report                do not rewrite bench/results/REPORT.md
+  --variant NAME             write bench/results/routing-variants/NAME.{json,md} (no charts) instead of routing.*,
+                             for runs with other modes or flags; REPORT.md links them
 `;
 
 /** @type {any} */
@@ -40,6 +42,7 @@ try {
       'body-mode': { type: 'string', default: 'BUFFERED' },
       'response-body-mode': { type: 'string', default: 'NONE' },
       'no-report': { type: 'boolean', default: false },
+      variant: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -79,6 +82,8 @@ const workloads = list(values.workloads);
 for (const w of workloads ?? []) if (!WORKLOADS.some((x) => x.name === w)) fail(`unknown workload ${w}`);
 const policies = list(values.policies);
 for (const p of policies ?? []) if (!POLICIES.some((x) => x.name === p)) fail(`unknown policy ${p}`);
+if (values.variant !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(values.variant))
+  fail(`bad --variant ${values.variant} (lower-case letters, digits and dashes)`);
 const bodyMode = /** @type {string} */ (values['body-mode']);
 const responseBodyMode = /** @type {string} */ (values['response-body-mode']);
 if (!['BUFFERED', 'FULL_DUPLEX_STREAMED'].includes(bodyMode)) fail(`bad --body-mode ${bodyMode}`);
@@ -165,17 +170,31 @@ const json = {
   aggregate: agg,
   points: run.points,
 };
+const variant = values.variant;
+const outDir = variant ? join(resultsDir, 'routing-variants') : resultsDir;
+const outName = variant ?? 'routing';
+mkdirSync(outDir, { recursive: true });
 writeFileSync(
-  join(resultsDir, 'routing.json'),
+  join(outDir, `${outName}.json`),
   `${JSON.stringify(json, (_k, v) => (v === Number.POSITIVE_INFINITY ? 'Infinity' : v), 1)}\n`,
 );
-writeRoutingCharts(json, resultsDir);
-writeFileSync(join(resultsDir, 'routing.md'), `${routingMarkdown(json)}\n`);
+if (!variant) writeRoutingCharts(json, resultsDir);
+const variantLine = variant
+  ? `Variant: ${variant} (\`node bench/routing.bench.mjs ${process.argv.slice(2).join(' ')}\`)\n\n`
+  : '';
+// A variant has no charts of its own: drop the main run's chart links from its page.
+const md = variant
+  ? routingMarkdown(json)
+      .split('\n')
+      .filter((l) => !l.startsWith('!['))
+      .join('\n')
+  : routingMarkdown(json);
+writeFileSync(join(outDir, `${outName}.md`), `${variantLine}${md}\n`);
 if (!values['no-report']) writeSuiteReport(resultsDir, { quick: json.quick });
 for (const t of json.targets)
   console.log(
     `[routing] ${t.pass === null ? 'NOT EVALUATED' : t.pass ? 'PASS' : 'FAIL'}${t.informational ? ' (informational)' : ''}: ${t.text}`,
   );
 console.log(
-  `[routing] done in ${run.seconds.toFixed(0)} s; wrote bench/results/routing.json, routing.md, charts/, REPORT.md`,
+  `[routing] done in ${run.seconds.toFixed(0)} s; wrote ${variant ? `bench/results/routing-variants/${variant}.json, .md` : 'bench/results/routing.json, routing.md, charts/'}${values['no-report'] ? '' : ', REPORT.md'}`,
 );

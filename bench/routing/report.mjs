@@ -258,6 +258,24 @@ export function writeSuiteReport(resultsDir, suite = {}) {
   L.push('');
   const routing = join(resultsDir, 'routing.json');
   if (existsSync(routing)) L.push(routingMarkdown(readRoutingJson(routing)));
+  // Variant runs (`routing.bench.mjs --variant NAME`: other body modes, flags) are linked, not inlined.
+  const variantsDir = join(resultsDir, 'routing-variants');
+  const variants = existsSync(variantsDir)
+    ? readdirSync(variantsDir)
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+    : [];
+  if (variants.length > 0) {
+    L.push('### Variant runs');
+    L.push('');
+    for (const f of variants) {
+      const first = readFileSync(join(variantsDir, f), 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('Variant: '));
+      L.push(`- [${f}](routing-variants/${f})${first ? `: ${first.slice('Variant: '.length)}` : ''}`);
+    }
+    L.push('');
+  }
   const names = readdirSync(resultsDir)
     .filter((f) => f.endsWith('.json') && f !== 'latest.json' && f !== 'routing.json')
     .map((f) => f.replace(/\.json$/, ''))
