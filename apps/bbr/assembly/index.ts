@@ -2,10 +2,13 @@
 //
 // One call per request body: the host copies the body to inputPtr() and calls scan(len). The whole input is
 // validated with JSON.parse's grammar (RFC 8259: no trailing commas, no comments, no control characters in strings,
-// only the standard escapes) without building anything: strings - the bulk of an LLM request - are skipped 16 bytes
-// at a time with SIMD. For a top-level object, each member's key and value spans are written to a static table so
-// the host can read the few fields it wants (`model`) without a JSON.parse of the body. Nothing is allocated;
-// errors are status codes with a position, never traps.
+// only the standard escapes) without building anything: strings - the bulk of an LLM request - are skipped 64 bytes
+// at a time with SIMD (one mask of quotes, backslashes and control characters; `\n` escapes, the commonest in prompts,
+// are recognised in SIMD too, other escapes by a short walk of the mask). For a top-level object, each member's key
+// and value spans are written to a static table so the host can read the few fields it wants (`model`) without a
+// JSON.parse of the body. Nothing is allocated; errors are status codes with a position, never traps.
+// The host leaves 16 spare bytes after the input: scan() writes a 0 sentinel at its end, and the 64-byte loop may
+// read up to 15 bytes past it (they never change the result).
 
 // ---- layout shared with src/scan/wasm-layout.ts (keep in sync) ----
 const MAX_MEMBERS: i32 = 4096;
@@ -98,71 +101,99 @@ export function topLevelByte(): i32 {
   return c - 0x30 < 10 || (c | 0x20) - 0x61 < 6;
 }
 
+/** Bytes that are a quote, a backslash or a control character (< 0x20): '"' ^ 0x02 is 0x20 and controls stay below. */
+@inline function specials(v: v128): v128 {
+  const x = v128.xor(v, i8x16.splat(0x02));
+  return v128.or(i8x16.eq(i8x16.min_u(x, i8x16.splat(0x20)), x), i8x16.eq(v, i8x16.splat(0x5c)));
+}
+
+@inline function mask64(a: v128, b: v128, c: v128, d: v128): u64 {
+  return (
+    <u64>i8x16.bitmask(a) |
+    (<u64>i8x16.bitmask(b) << 16) |
+    (<u64>i8x16.bitmask(c) << 32) |
+    (<u64>i8x16.bitmask(d) << 48)
+  );
+}
+
+/** Bytes 1..16 of the 32 bytes x:y (one byte further on than x). */
+@inline function nextBytes(x: v128, y: v128): v128 {
+  return i8x16.shuffle(x, y, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+}
+
+/** Lanes holding a backslash followed by 'n' (`next` is the same 16 bytes shifted by one). */
+@inline function newlineEscapes(v: v128, next: v128): v128 {
+  return v128.and(i8x16.eq(v, i8x16.splat(0x5c)), i8x16.eq(next, i8x16.splat(0x6e)));
+}
+
 /** p is just after the opening quote; returns the position after the closing quote, or 0 on error. */
 function scanString(p: usize, end: usize): usize {
-  const quote = i8x16.splat(0x22);
-  const bslash = i8x16.splat(0x5c);
-  const space = i8x16.splat(0x20);
+  // scan() put a 0 byte at `end`: a backslash at end - 1 is then never a two-byte escape (no bounds check here).
+  let escaped = false;
   while (true) {
-    while (p + 16 <= end) {
-      if (p + 64 <= end) {
-        // Long runs of plain text: 64 bytes per iteration, one branch.
-        const a = v128.load(p);
-        const b = v128.load(p, 16);
-        const c = v128.load(p, 32);
-        const d = v128.load(p, 48);
-        const ma = v128.or(v128.or(i8x16.eq(a, quote), i8x16.eq(a, bslash)), i8x16.lt_u(a, space));
-        const mb = v128.or(v128.or(i8x16.eq(b, quote), i8x16.eq(b, bslash)), i8x16.lt_u(b, space));
-        const mc = v128.or(v128.or(i8x16.eq(c, quote), i8x16.eq(c, bslash)), i8x16.lt_u(c, space));
-        const md = v128.or(v128.or(i8x16.eq(d, quote), i8x16.eq(d, bslash)), i8x16.lt_u(d, space));
-        let bits: u64 =
-          <u64>i8x16.bitmask(ma) |
-          (<u64>i8x16.bitmask(mb) << 16) |
-          (<u64>i8x16.bitmask(mc) << 32) |
-          (<u64>i8x16.bitmask(md) << 48);
-        // Walk the specials of this window; simple two-byte escapes (\n, \", ...), frequent in prompts, are
-        // consumed here without leaving the SIMD loop.
-        let next = p + 64;
-        let stopAt: usize = 0;
-        while (bits != 0) {
-          const k = <usize>ctz<u64>(bits);
-          const q = p + k;
-          if (load<u8>(q) == 0x5c && q + 1 < end && load<u8>(SIMPLE_ESCAPE + <usize>load<u8>(q + 1)) != 0) {
-            sawEscape = true;
-            bits &= ~(<u64>3 << <u64>k);
-            if (q + 2 > next) next = q + 2;
-            continue;
-          }
-          stopAt = q;
-          break;
-        }
-        if (stopAt == 0) {
-          p = next;
+    while (p + 64 <= end) {
+      const a = v128.load(p);
+      const b = v128.load(p, 16);
+      const c = v128.load(p, 32);
+      const d = v128.load(p, 48);
+      const bits0 = mask64(specials(a), specials(b), specials(c), specials(d));
+      if (bits0 == 0) {
+        p += 64;
+        continue;
+      }
+      // A backslash followed by 'n' (the commonest escape in prompts) needs no walk: the 'n' is plain text, and a
+      // backslash escaped by the one before it is consumed with that one by the walk (whose own backslash is
+      // followed by a backslash, so it stays a special).
+      const e = v128.load(p, 64); // the input has 16 spare bytes after its end
+      const nl = mask64(
+        newlineEscapes(a, nextBytes(a, b)),
+        newlineEscapes(b, nextBytes(b, c)),
+        newlineEscapes(c, nextBytes(c, d)),
+        newlineEscapes(d, nextBytes(d, e)),
+      );
+      let bits = bits0 & ~nl;
+      // Walk what is left: other two-byte escapes are consumed here; the first quote, control character or other
+      // escape (\u, invalid) stops the block.
+      let next = p + 64;
+      let stopAt: usize = 0;
+      while (bits != 0) {
+        const k = <usize>ctz<u64>(bits);
+        const q = p + k;
+        const pair = <u32>load<u16>(q);
+        if ((pair & 0xff) == 0x5c && load<u8>(SIMPLE_ESCAPE + <usize>(pair >> 8)) != 0) {
+          escaped = true;
+          bits &= ~(<u64>3 << <u64>k);
+          next = max(next, q + 2);
           continue;
         }
+        stopAt = q;
+        break;
+      }
+      if (stopAt != 0) {
+        // Only the \n escapes before the stop belong to this string.
+        if ((nl & ((<u64>1 << <u64>(stopAt - p)) - 1)) != 0) escaped = true;
         p = stopAt;
         break;
       }
-      const v = v128.load(p);
-      const m = v128.or(v128.or(i8x16.eq(v, quote), i8x16.eq(v, bslash)), i8x16.lt_u(v, space));
-      const bits = i8x16.bitmask(m);
-      if (bits == 0) {
-        p += 16;
-        continue;
-      }
-      p += <usize>ctz<i32>(bits);
-      // Simple two-byte escapes (\n, \", ...) are common in prompts: handle them without leaving the SIMD loop.
-      if (load<u8>(p) == 0x5c && p + 1 < end && load<u8>(SIMPLE_ESCAPE + <usize>load<u8>(p + 1)) != 0) {
-        sawEscape = true;
-        p += 2;
-        continue;
-      }
-      break;
+      escaped |= nl != 0;
+      p = next;
     }
-    while (p < end) {
-      const c = <u32>load<u8>(p);
-      if (c == 0x22 || c == 0x5c || c < 0x20) break;
-      p++;
+    if (escaped) sawEscape = true;
+    if (p + 64 > end) {
+      while (p + 16 <= end) {
+        const bits = i8x16.bitmask(specials(v128.load(p)));
+        if (bits == 0) {
+          p += 16;
+          continue;
+        }
+        p += <usize>ctz<i32>(bits);
+        break;
+      }
+      while (p < end) {
+        const c = <u32>load<u8>(p);
+        if (c == 0x22 || c == 0x5c || c < 0x20) break;
+        p++;
+      }
     }
     if (p >= end) return fail(p, E_EOF);
     const c = <u32>load<u8>(p);
@@ -172,7 +203,7 @@ function scanString(p: usize, end: usize): usize {
     sawEscape = true;
     if (p + 1 >= end) return fail(p + 1, E_EOF);
     const e = <u32>load<u8>(p + 1);
-    if (e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74) {
+    if (load<u8>(SIMPLE_ESCAPE + <usize>e) != 0) {
       p += 2;
       continue;
     }
@@ -252,6 +283,7 @@ export function scan(len: i32): i32 {
   base = inputPtr();
   let p = base;
   const end = base + <usize>len;
+  store<u8>(end, 0); // sentinel for scanString (the host leaves 16 spare bytes after the input)
   errPos = 0;
   errCode = 0;
   topByte = 0;

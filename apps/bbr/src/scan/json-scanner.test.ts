@@ -120,6 +120,71 @@ describe('JSON top-level scanner vs JSON.parse', () => {
       }
     }
   });
+  // The 64-byte string loop: a SIMD mask of quotes/backslashes/controls, `\n` escapes recognised in SIMD (including
+  // after runs of backslashes and across block ends), other escapes walked. Long strings made of escape-heavy pieces
+  // put every piece at every block offset; the model value is decoded, so a missed escape would show.
+  const validPiece = fc.constantFrom(
+    'a',
+    'n',
+    'nn',
+    ' ',
+    'é',
+    '\\n',
+    '\\\\',
+    '\\\\n',
+    '\\\\\\n',
+    '\\"',
+    '\\"n',
+    '\\/',
+    '\\t',
+    '\\u00e9',
+    '\\ud83d\\ude00',
+    '\\b\\f\\r',
+  );
+  const anyPiece = fc.oneof(
+    validPiece,
+    fc.constantFrom('"', '\\', '\\x', '\\u12', '\\u12G4', '\u0001', '\n', '\t', '\\\u0001', 'u', '0'),
+  );
+  const longString = (piece: fc.Arbitrary<string>) =>
+    fc.tuple(fc.nat(70), fc.array(piece, { maxLength: 120 }), fc.nat(3)).map(([pad, pieces, where]) => {
+      const s = 'p'.repeat(pad) + pieces.join('');
+      if (where === 0) return `{"model":"${s}","x":1}`;
+      if (where === 1) return `{"messages":[{"content":"${s}"}],"model":"m${s.slice(0, 9)}"}`;
+      if (where === 2) return `{"model":"${s}"}`;
+      return `{"a":"${s}","model":"${s}"`; // unterminated object
+    });
+  test('escape-heavy long strings at every block offset', () => {
+    fc.assert(
+      fc.property(longString(validPiece), (t) => agree(Buffer.from(t))),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(longString(anyPiece), (t) => agree(Buffer.from(t))),
+      { numRuns: 3000 },
+    );
+  });
+  test('escapes and specials at every position of a 64-byte block and at the end of the input', () => {
+    for (let pad = 0; pad < 140; pad++) {
+      const s = 'a'.repeat(pad);
+      for (const tail of [
+        '\\n',
+        '\\\\n',
+        '\\\\\\n',
+        '\\\\',
+        '\\"',
+        '\\n"',
+        '"',
+        '\\u00e9',
+        '\\x',
+        '\u0001',
+        '\\',
+      ]) {
+        agree(Buffer.from(`{"model":"${s}${tail}${'b'.repeat(70)}"}`));
+        agree(Buffer.from(`{"model":"${s}${tail}`));
+        agree(Buffer.from(`{"model":"${s}${tail}"}`));
+      }
+    }
+  });
   test('hand-picked cases', () => {
     const cases = [
       '{"model":"a","model":"b"}',
