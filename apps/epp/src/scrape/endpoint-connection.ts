@@ -24,6 +24,12 @@ export interface FetchHandle {
   buffer?: Buffer;
 }
 
+/**
+ * Receive buffer for plain-TCP sockets (net's `onread` mode): the kernel's bytes land here and the reader copies
+ * them into the page buffer at once, so no Buffer per read and no stream machinery ('data' events), about a fifth
+ * of the fetch cost. One buffer serves every connection: the callback runs synchronously and keeps nothing.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const ACCEPT = 'text/plain;version=0.0.4;q=1,*/*;q=0.1';
 /** Characters allowed in a request target we write verbatim (visible ASCII; no space, CR or LF). */
 const PATH_OK = /^\/[\x21-\x7e]*$/;
@@ -105,18 +111,31 @@ export class EndpointConnection {
   }
 
   private connect(): Socket {
-    const socket =
-      this.opts.scheme === 'https'
-        ? tlsConnect({
-            host: this.host,
-            port: this.port,
-            rejectUnauthorized: !this.opts.insecureSkipVerify,
-            ALPNProtocols: ['http/1.1'],
-          })
-        : netConnect({ host: this.host, port: this.port });
+    let socket: Socket;
+    if (this.opts.scheme === 'https') {
+      // TLS sockets have no onread mode: decrypted bytes come as 'data' events.
+      socket = tlsConnect({
+        host: this.host,
+        port: this.port,
+        rejectUnauthorized: !this.opts.insecureSkipVerify,
+        ALPNProtocols: ['http/1.1'],
+      });
+      socket.on('data', (chunk: Buffer) => this.onData(socket, chunk));
+    } else {
+      socket = netConnect({
+        host: this.host,
+        port: this.port,
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (n: number, buf: Uint8Array) => {
+            this.onData(socket, (buf as Buffer).subarray(0, n));
+            return true; // keep reading
+          },
+        },
+      });
+    }
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
-    socket.on('data', (chunk: Buffer) => this.onData(socket, chunk));
     socket.on('end', () => this.onClosed(socket, undefined));
     socket.on('error', (err: Error) => this.onClosed(socket, err));
     socket.on('close', () => this.onClosed(socket, undefined));
