@@ -43,10 +43,10 @@ describe('parseArgs (pflag syntax)', () => {
 
   test('errors say what is wrong', () => {
     const bad: Array<[string[], RegExp]> = [
-      [['--nope'], /^unknown flag: --nope$/],
-      [['--nope=1'], /^unknown flag: --nope$/],
-      [['-x'], /^unknown flag: -x$/],
-      [['--no-secure'], /^unknown flag: --no-secure$/],
+      [['--nope'], /^unknown flag: --nope \(see --help\)$/],
+      [['--nope=1'], /^unknown flag: --nope \(see --help\)$/],
+      [['-x'], /^unknown flag: -x \(see --help\)$/],
+      [['--no-secure'], /^unknown flag: --no-secure \(see --help\)$/],
       [['--grpc-port'], /^flag needs an argument: --grpc-port$/],
       [['--grpc-port', '--secure'], /^flag needs an argument: --grpc-port$/],
       [['--grpc-port', '--'], /^flag needs an argument: --grpc-port$/],

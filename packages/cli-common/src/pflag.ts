@@ -95,7 +95,7 @@ export function parseArgs(
     const t = flagToken(arg, canonical);
     if (!t) throw unexpected(arg, options.program);
     const spec = byName.get(t.name);
-    if (!spec) throw new FlagError(`unknown flag: ${t.typed}`);
+    if (!spec) throw new FlagError(`unknown flag: ${t.typed} (see --help)`);
     if (spec.arity === 'bool') {
       let text = t.value;
       // `--bool false`: yargs-parser (and so these CLIs, always) read a following true/false as the value.

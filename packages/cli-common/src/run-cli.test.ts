@@ -18,7 +18,7 @@ describe('runCli', () => {
 
   test('a bad flag or value exits 2 with the message and a hint on stderr, nothing started', () => {
     for (const [argv, re] of [
-      [['--bogus'], /^Error: unknown flag: --bogus\nRun 'cli-child --help' for usage\.\n$/],
+      [['--bogus'], /^Error: unknown flag: --bogus \(see --help\)\nRun 'cli-child --help' for usage\.\n$/],
       [['--port', 'x'], /^Error: invalid argument "x" for "--port" flag: must be an integer\n/],
     ] as const) {
       const r = spawnSync(process.execPath, [CHILD, ...argv], { encoding: 'utf8' });

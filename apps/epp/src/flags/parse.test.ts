@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { parseGoDuration } from '@igw/cli-common';
 import { FLAGS } from './definitions.js';
-import { parseGoDuration } from './go-values.js';
 import { resolveOptions } from './options.js';
 import { FlagError, helpText, parseFlags } from './parse.js';
 
