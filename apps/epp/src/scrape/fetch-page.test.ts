@@ -241,6 +241,29 @@ describe('PageFetcher', () => {
     }
   });
 
+  test('a response arriving in small pieces (head, chunk-size lines and CRLFs split across reads) is read whole', async () => {
+    const wire = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nvllm:\r\n${(PAGE.length - 5).toString(16)}\r\n${PAGE.slice(5)}\r\n0\r\n\r\n`;
+    const srv = await rawServer((s) => {
+      let at = 0;
+      const step = () => {
+        if (s.destroyed || at >= wire.length) return;
+        s.write(wire.slice(at, at + 3));
+        at += 3;
+        setTimeout(step, 1);
+      };
+      step();
+    });
+    const f = fetcher(2000);
+    try {
+      assert.equal((await f.fetch('127.0.0.1', srv.port, '/metrics')).toString(), PAGE);
+      assert.equal((await f.fetch('127.0.0.1', srv.port, '/metrics')).toString(), PAGE);
+      assert.equal(srv.connections(), 1, 'kept alive after a chunked page');
+    } finally {
+      f.close();
+      await srv.close();
+    }
+  });
+
   test('a truncated body and a reset mid-body are network errors', async () => {
     const srv = await rawServer((s, _i, _h, n) => {
       s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nvllm:num_requests');

@@ -34,17 +34,17 @@ export class Http1ResponseReader {
   received = 0;
   private state = DONE;
   private remaining = 0;
-  private readonly head: Buffer;
+  /** Gathers a head split across reads. */
+  private head: Buffer | undefined;
   private headLen = 0;
-  private readonly line = Buffer.allocUnsafe(MAX_LINE);
+  /** Gathers a chunk-size or trailer line. */
+  private line: Buffer | undefined;
   private lineLen = 0;
 
   constructor(
     private readonly maxBytes: number,
     private readonly maxHeadBytes = 32 * 1024,
-  ) {
-    this.head = Buffer.allocUnsafe(maxHeadBytes);
-  }
+  ) {}
 
   /** Starts a new response; `body` is the buffer to fill (grown, and replaced, when too small). */
   reset(body: Buffer | undefined): void {
@@ -93,7 +93,7 @@ export class Http1ResponseReader {
           const end = this.readLine(chunk, pos);
           if (end < 0) return false;
           pos = end;
-          this.onLine(this.line.toString('latin1', 0, this.lineLen));
+          this.onLine(this.lineLen === 0 ? '' : this.line!.toString('latin1', 0, this.lineLen));
           this.lineLen = 0;
           break;
         }
@@ -130,37 +130,32 @@ export class Http1ResponseReader {
   }
 
   private readHead(chunk: Buffer, pos: number): number {
+    if (this.headLen === 0) {
+      // Usual case: the whole head is in this chunk, parse it in place.
+      const end = findHeadEnd(chunk, pos, chunk.length);
+      if (end >= 0 && end - pos <= this.maxHeadBytes) {
+        this.parseHead(chunk.toString('latin1', pos, end));
+        return end;
+      }
+    }
+    // The head spans chunks: gather it (allocated on first need; most connections never do).
+    this.head ??= Buffer.allocUnsafe(this.maxHeadBytes);
     const take = Math.min(chunk.length - pos, this.maxHeadBytes - this.headLen);
     // Search only the new bytes (and the 2 before them, for a blank line split across chunks).
     const from = Math.max(0, this.headLen - 2);
+    const before = this.headLen;
     chunk.copy(this.head, this.headLen, pos, pos + take);
     this.headLen += take;
-    const end = this.findHeadEnd(from);
+    const end = findHeadEnd(this.head, from, this.headLen);
     if (end < 0) {
       if (this.headLen === this.maxHeadBytes) {
         throw new ScrapeError('protocol', `response head exceeds ${this.maxHeadBytes} bytes`);
       }
       return pos + take;
     }
-    const consumed = end - (this.headLen - take); // bytes of this chunk that belong to the head
-    const text = this.head.toString('latin1', 0, end);
     this.headLen = 0;
-    this.parseHead(text);
-    return pos + consumed;
-  }
-
-  /** Index just past the blank line ending the head (LF LF or LF CR LF), or -1. */
-  private findHeadEnd(from: number): number {
-    const h = this.head;
-    for (let i = h.indexOf(LF, from); i >= 0 && i < this.headLen; i = h.indexOf(LF, i + 1)) {
-      if (i + 1 >= this.headLen) return -1;
-      if (h[i + 1] === LF) return i + 2;
-      if (h[i + 1] === 0x0d) {
-        if (i + 2 >= this.headLen) return -1;
-        if (h[i + 2] === LF) return i + 3;
-      }
-    }
-    return -1;
+    this.parseHead(this.head.toString('latin1', 0, end));
+    return pos + (end - before);
   }
 
   private parseHead(text: string): void {
@@ -261,11 +256,12 @@ export class Http1ResponseReader {
     const end = lf < 0 ? chunk.length : lf;
     let stop = end;
     if (lf >= 0 && stop > pos && chunk[stop - 1] === 0x0d) stop--;
-    else if (lf >= 0 && stop === pos && this.lineLen > 0 && this.line[this.lineLen - 1] === 0x0d)
+    else if (lf >= 0 && stop === pos && this.lineLen > 0 && this.line![this.lineLen - 1] === 0x0d)
       this.lineLen--;
     if (this.lineLen + (stop - pos) > MAX_LINE - 1) {
       throw new ScrapeError('protocol', `chunk framing line exceeds ${MAX_LINE} bytes`);
     }
+    this.line ??= Buffer.allocUnsafe(MAX_LINE);
     chunk.copy(this.line, this.lineLen, pos, stop);
     this.lineLen += stop - pos;
     return lf < 0 ? -1 : lf + 1;
@@ -317,6 +313,19 @@ export class Http1ResponseReader {
     if (cur && this.size > 0) cur.copy(grown, 0, 0, this.size);
     this.body = grown;
   }
+}
+
+/** Index just past the blank line ending a head in `h[from, len)` (LF LF or LF CR LF), or -1. */
+function findHeadEnd(h: Buffer, from: number, len: number): number {
+  for (let i = h.indexOf(LF, from); i >= 0 && i < len; i = h.indexOf(LF, i + 1)) {
+    if (i + 1 >= len) return -1;
+    if (h[i + 1] === LF) return i + 2;
+    if (h[i + 1] === 0x0d) {
+      if (i + 2 >= len) return -1;
+      if (h[i + 2] === LF) return i + 3;
+    }
+  }
+  return -1;
 }
 
 function stripCr(s: string): string {
