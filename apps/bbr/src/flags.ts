@@ -1,7 +1,9 @@
-// Command-line flags, parsed like Go's pflag (upstream uses it): --flag value, --flag=value, --bool, --bool=false,
-// -v 2, repeated --plugin. Unknown flags are errors, as in pflag. yargs-parser tokenises; zod validates.
-import yargsParser from 'yargs-parser';
+// Command-line flags, parsed like Go's pflag (upstream uses it) by @igw/cli-common: --flag value, --flag=value,
+// --bool, --bool=false, -v 2, repeated --plugin. Unknown flags are errors, as in pflag. zod validates the values.
+import { FlagError, type FlagSpec, parseArgs, parseGoDuration } from '@igw/cli-common';
 import { z } from 'zod';
+
+export { FlagError };
 
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 64 * 1024 * 1024;
 
@@ -39,6 +41,15 @@ const V03_ALIASES: Record<string, string[]> = {
   'grpc-health-port': ['grpcHealthPort'],
   'metrics-port': ['metricsPort'],
 };
+
+const FLAG_SPECS: readonly FlagSpec[] = [
+  ...BOOLEAN_FLAGS.map((name) => ({ name, arity: 'bool' as const })),
+  ...STRING_FLAGS.map((name) => ({
+    name,
+    arity: name === 'plugin' ? ('stringArray' as const) : ('string' as const),
+    aliases: V03_ALIASES[name],
+  })),
+];
 
 export const HELP = `Usage: igw-bbr [flags]
 
@@ -80,10 +91,6 @@ Environment:
                                      namespaces (in a cluster that needs a ClusterRole)
 `;
 
-export class FlagError extends Error {
-  override name = 'FlagError';
-}
-
 const port = (flag: string, def: number) =>
   z
     .string()
@@ -101,11 +108,10 @@ const port = (flag: string, def: number) =>
       return n;
     });
 
+/** Go duration (time.ParseDuration) in ms; negative ones are no timeout and rejected. */
 function durationMs(s: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(s);
-  if (!m) return undefined;
-  const v = Number(m[1]);
-  return m[2] === 'ms' ? v : m[2] === 's' ? v * 1000 : v * 60_000;
+  const ms = parseGoDuration(s);
+  return ms === null || ms < 0 ? undefined : ms;
 }
 
 const schema = z.object({
@@ -177,35 +183,8 @@ const schema = z.object({
 export type BbrFlags = z.output<typeof schema>;
 
 export function parseFlags(argv: readonly string[]): BbrFlags {
-  const parsed = yargsParser([...argv], {
-    boolean: [...BOOLEAN_FLAGS],
-    string: [...STRING_FLAGS],
-    array: ['plugin'],
-    alias: V03_ALIASES,
-    configuration: {
-      'camel-case-expansion': false,
-      'dot-notation': false,
-      'boolean-negation': false,
-      'duplicate-arguments-array': true,
-      'flatten-duplicate-arrays': true,
-      'greedy-arrays': false,
-      'parse-numbers': false,
-      'parse-positional-numbers': false,
-      'short-option-groups': false,
-      'strip-aliased': true,
-      'unknown-options-as-args': false,
-    },
-  });
-  if (parsed._.length > 0) throw new FlagError(`unexpected argument(s): ${parsed._.join(' ')}`);
-  const known = new Set<string>([...BOOLEAN_FLAGS, ...STRING_FLAGS, '_', '$0']);
-  const raw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(parsed)) {
-    if (!known.has(k)) throw new FlagError(`unknown flag: ${k.length === 1 ? '-' : '--'}${k}`);
-    if (k === '_' || k === '$0' || v === undefined) continue;
-    // pflag: the last occurrence of a scalar flag wins; --plugin accumulates.
-    raw[k] = k === 'plugin' ? (Array.isArray(v) ? v : [v]).map(String) : Array.isArray(v) ? v.at(-1) : v;
-    if (typeof raw[k] === 'number') raw[k] = String(raw[k]);
-  }
+  // pflag: the last occurrence of a scalar flag wins; --plugin accumulates.
+  const raw = Object.fromEntries(parseArgs(argv, FLAG_SPECS, { program: 'igw-bbr' }));
   const r = schema.safeParse(raw);
   if (!r.success) throw new FlagError(r.error.issues.map((i) => i.message).join('; '));
   const f = r.data;
