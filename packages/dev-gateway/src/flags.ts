@@ -1,6 +1,6 @@
-// Command-line flags of `igw-gateway`, parsed with yargs-parser configured to behave like Go's pflag (kebab-case
-// names, `--flag value` or `--flag=value`, booleans as `--flag` or `--flag=false`, unknown flags rejected).
-import parser from 'yargs-parser';
+// Command-line flags of `igw-gateway`, read by @igw/cli-common's pflag-style reader (kebab-case names,
+// `--flag value` or `--flag=value`, booleans as `--flag` or `--flag=false`, unknown flags rejected).
+import { FlagError, type FlagSpec, parseArgs, renderHelp } from '@igw/cli-common';
 import type { BodyMode, FailureMode, GatewayConfig, LbPolicy, ResponseBodyMode } from './config.js';
 import { DEFAULTS } from './config.js';
 
@@ -10,6 +10,8 @@ interface FlagDef {
   type: FlagType;
   help: string;
 }
+
+export { FlagError };
 
 const FLAGS: Record<string, FlagDef> = {
   listen: { type: 'string', help: `address to listen on, host:port (default ${DEFAULTS.listen})` },
@@ -71,24 +73,26 @@ const FLAGS: Record<string, FlagDef> = {
   help: { type: 'boolean', help: 'print this help' },
 };
 
-export class FlagError extends Error {
-  override name = 'FlagError';
-}
+const FLAG_SPECS: readonly FlagSpec[] = Object.entries(FLAGS).map(([name, def]) => ({
+  name,
+  arity: def.type === 'boolean' ? 'bool' : 'string',
+  aliases: name === 'help' ? ['h'] : undefined,
+}));
 
 export function helpText(): string {
-  const lines = [
-    'Usage: igw-gateway [flags]',
-    '',
-    'A local HTTP/1.1 gateway that speaks ext_proc like Envoy (EPP, optionally BBR first) and routes to',
-    'x-gateway-destination-endpoint like an ORIGINAL_DST cluster.',
-    '',
-    'Flags:',
-  ];
-  for (const [name, def] of Object.entries(FLAGS)) {
-    const arg = def.type === 'boolean' ? '' : ` ${def.type}`;
-    lines.push(`  --${`${name}${arg}`.padEnd(34)} ${def.help}`);
-  }
-  return `${lines.join('\n')}\n`;
+  return renderHelp({
+    header: [
+      'Usage: igw-gateway [flags]',
+      '',
+      'A local HTTP/1.1 gateway that speaks ext_proc like Envoy (EPP, optionally BBR first) and routes to',
+      'x-gateway-destination-endpoint like an ORIGINAL_DST cluster.',
+      '',
+      'Flags:',
+    ],
+    flags: Object.entries(FLAGS).map(([name, def]) => ({ name, ...def })),
+    argLabel: (f) => (f.type === 'boolean' ? '' : ` ${f.type}`),
+    columnWidth: 36,
+  });
 }
 
 /** '200ms', '1.5s', '2m' or a bare number of ms (Go durations, the subset that makes sense here). */
@@ -114,33 +118,18 @@ function hostPort(flag: string, value: string): string {
 }
 
 export function parseFlags(argv: string[]): GatewayConfig & { help: boolean; logLevel: string } {
-  const kinds = (t: FlagType) => Object.keys(FLAGS).filter((k) => FLAGS[k]!.type === t);
-  const parsed = parser(argv, {
-    number: kinds('number'),
-    string: kinds('string'),
-    boolean: kinds('boolean'),
-    alias: { help: ['h'] },
-    configuration: {
-      'camel-case-expansion': false,
-      'dot-notation': false,
-      'boolean-negation': false,
-      'short-option-groups': false,
-      'duplicate-arguments-array': false,
-      'parse-positional-numbers': false,
-      'strip-aliased': true,
-    },
-  });
-  if (parsed._.length > 0) throw new FlagError(`unexpected argument "${parsed._[0]}"`);
   const v: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(parsed)) {
-    if (key === '_' || key === '$0') continue;
-    const def = FLAGS[key];
-    if (def === undefined) throw new FlagError(`unknown flag: --${key}`);
-    if (def.type === 'number' && (typeof value !== 'number' || !Number.isFinite(value)))
-      throw new FlagError(`--${key}: expected a number, got "${String(value)}"`);
-    if (def.type === 'string' && (typeof value !== 'string' || value === ''))
-      throw new FlagError(`--${key}: needs a value`);
-    v[key] = value;
+  for (const [key, value] of parseArgs(argv, FLAG_SPECS, { program: 'igw-gateway' })) {
+    const def = FLAGS[key]!;
+    if (def.type === 'number') {
+      const n = Number(value);
+      if ((value as string).trim() === '' || !Number.isFinite(n))
+        throw new FlagError(`--${key}: expected a number, got "${String(value)}"`);
+      v[key] = n;
+    } else {
+      if (def.type === 'string' && value === '') throw new FlagError(`--${key}: needs a value`);
+      v[key] = value;
+    }
   }
   const str = (k: string) => v[k] as string | undefined;
   const help = v.help === true;

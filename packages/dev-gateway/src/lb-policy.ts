@@ -4,17 +4,8 @@
 
 export type OwnPolicy = 'round-robin' | 'random' | 'least-request';
 
-/** mulberry32: a small seeded PRNG in [0, 1), so benchmark runs with --seed make the same choices. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of --seed (mulberry32), so benchmark runs with --seed make the same choices. */
+export { mulberry32 as seededRandom } from '@igw/cli-common';
 
 export class EndpointPicker {
   private rr = 0;
