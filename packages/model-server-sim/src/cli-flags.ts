@@ -1,8 +1,15 @@
-// Command-line flags of `igw-sim`, parsed with yargs-parser configured to behave like Go's pflag (kebab-case
-// names, `--flag value` or `--flag=value`, booleans as `--flag` or `--flag=false`, unknown flags rejected).
+// Command-line flags of `igw-sim`, read by @igw/cli-common's pflag-style reader (kebab-case names,
+// `--flag value` or `--flag=value`, booleans as `--flag` or `--flag=false`, unknown flags rejected).
 // Flag names follow llm-d-inference-sim and vLLM where those have one.
 
-import parser from 'yargs-parser';
+import {
+  convertFlagValue,
+  FlagError,
+  type FlagSpec,
+  parseArgs,
+  type RawFlagValue,
+  renderHelp,
+} from '@igw/cli-common';
 import type { SimClusterOptions } from './cluster.js';
 import { DEFAULT_MODEL } from './cluster.js';
 import { FAILURE_TYPES, type FailureType } from './failures.js';
@@ -134,9 +141,13 @@ const FLAGS: Record<string, FlagDef> = {
   help: { type: 'boolean', help: 'print this help' },
 };
 
-export class FlagError extends Error {
-  override name = 'FlagError';
-}
+export { FlagError };
+
+const FLAG_SPECS: readonly FlagSpec[] = Object.entries(FLAGS).map(([name, def]) => ({
+  name,
+  arity: def.type === 'boolean' ? 'bool' : def.type === 'list' ? 'stringSlice' : 'string',
+  aliases: name === 'help' ? ['h'] : undefined,
+}));
 
 export interface CliConfig {
   help: boolean;
@@ -145,52 +156,29 @@ export interface CliConfig {
 }
 
 export function helpText(): string {
-  const lines = [
-    'Usage: igw-sim [flags]',
-    '',
-    'A vLLM-compatible model-server simulator: many pods, one process.',
-    '',
-    'Flags:',
-  ];
-  for (const [name, def] of Object.entries(FLAGS)) {
-    const arg =
-      def.type === 'boolean'
+  return renderHelp({
+    header: [
+      'Usage: igw-sim [flags]',
+      '',
+      'A vLLM-compatible model-server simulator: many pods, one process.',
+      '',
+      'Flags:',
+    ],
+    flags: Object.entries(FLAGS).map(([name, def]) => ({ name, ...def })),
+    argLabel: (f) =>
+      f.type === 'boolean'
         ? ''
-        : def.type === 'list'
+        : f.type === 'list'
           ? ' strings'
-          : ` ${def.type === 'number' ? 'number' : 'string'}`;
-    lines.push(`  --${`${name}${arg}`.padEnd(38)} ${def.help}`);
-  }
-  return `${lines.join('\n')}\n`;
+          : ` ${f.type === 'number' ? 'number' : 'string'}`,
+    columnWidth: 40,
+  });
 }
 
 export function parseFlags(argv: string[]): CliConfig {
-  const kinds = (t: FlagType) => Object.keys(FLAGS).filter((k) => FLAGS[k]!.type === t);
-  const parsed = parser(argv, {
-    number: kinds('number'),
-    string: [...kinds('string'), ...kinds('list')],
-    boolean: kinds('boolean'),
-    array: kinds('list'),
-    alias: { help: ['h'] },
-    configuration: {
-      'camel-case-expansion': false,
-      'dot-notation': false,
-      'boolean-negation': false,
-      'short-option-groups': false,
-      'duplicate-arguments-array': true,
-      'flatten-duplicate-arrays': true,
-      'parse-positional-numbers': false,
-      'strip-aliased': true,
-      'greedy-arrays': false,
-    },
-  });
-  if (parsed._.length > 0) throw new FlagError(`unexpected argument "${parsed._[0]}"`);
   const values: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(parsed)) {
-    if (key === '_' || key === '$0') continue;
-    const def = FLAGS[key];
-    if (def === undefined) throw new FlagError(`unknown flag: --${key}`);
-    values[key] = checkValue(key, def, value, argv);
+  for (const [key, value] of parseArgs(argv, FLAG_SPECS, { program: 'igw-sim' })) {
+    values[key] = checkValue(key, FLAGS[key]!, value);
   }
   if (values.help === true) return { help: true, logLevel: 'info', cluster: {} };
 
@@ -231,38 +219,17 @@ export function parseFlags(argv: string[]): CliConfig {
   return { help: false, logLevel: (values['log-level'] as string | undefined) ?? 'info', cluster };
 }
 
-/** The text given for `--key` on the command line (for error messages; yargs has already converted it). */
-function rawArg(argv: string[], key: string): string {
-  for (let i = argv.length - 1; i >= 0; i--) {
-    const a = argv[i]!;
-    if (a.startsWith(`--${key}=`)) return a.slice(key.length + 3);
-    if (a === `--${key}`) return argv[i + 1] ?? '';
-  }
-  return '';
-}
-
-function checkValue(key: string, def: FlagDef, value: unknown, argv: string[]): unknown {
+function checkValue(key: string, def: FlagDef, value: RawFlagValue): unknown {
   switch (def.type) {
-    case 'number': {
-      const v = Array.isArray(value) ? value[value.length - 1] : value;
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new FlagError(`invalid argument "${rawArg(argv, key)}" for "--${key}" flag: not a number`);
-      return v;
-    }
-    case 'boolean': {
-      const v = Array.isArray(value) ? value[value.length - 1] : value;
-      if (typeof v !== 'boolean')
-        throw new FlagError(`invalid argument "${String(v)}" for "--${key}" flag: not a boolean`);
-      return v;
-    }
-    case 'string': {
-      const v = Array.isArray(value) ? value[value.length - 1] : value;
-      if (typeof v !== 'string' || v === '') throw new FlagError(`flag needs an argument: --${key}`);
-      return v;
-    }
+    case 'number':
+      return convertFlagValue(key, 'float', value as string);
+    case 'boolean':
+      return value;
+    case 'string':
+      if (value === '') throw new FlagError(`flag needs an argument: --${key}`);
+      return value;
     case 'list': {
-      const items = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','));
-      const clean = items.map((s) => s.trim()).filter((s) => s !== '');
+      const clean = (value as string[]).map((s) => s.trim()).filter((s) => s !== '');
       if (clean.length === 0) throw new FlagError(`flag needs an argument: --${key}`);
       return clean;
     }
