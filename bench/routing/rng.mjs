@@ -1,21 +1,9 @@
 // Seeded randomness for the workload generator: one mulberry32 stream per purpose, so a workload depends only on
 // its seed and parameters (never on Math.random or timing).
 
-/**
- * A 32-bit seeded generator (mulberry32): uniform floats in [0, 1).
- * @param {number} seed
- * @returns {() => number}
- */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32 (uniform floats in [0, 1) from a 32-bit seed) is @igw/cli-common's, the one every seeded result in
+// the repo uses; it is built before the benchmark runs (npm run bench builds first).
+export { mulberry32 } from '@igw/cli-common';
 
 /**
  * Derives an independent seed from a base seed and a label (FNV-1a over the label, mixed with the seed).
