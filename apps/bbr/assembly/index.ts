@@ -3,12 +3,12 @@
 // One call per request body: the host copies the body to inputPtr() and calls scan(len). The whole input is
 // validated with JSON.parse's grammar (RFC 8259: no trailing commas, no comments, no control characters in strings,
 // only the standard escapes) without building anything: strings - the bulk of an LLM request - are skipped 64 bytes
-// at a time with SIMD (one mask of quotes, backslashes and control characters; `\n` escapes, the commonest in prompts,
-// are recognised in SIMD too, other escapes by a short walk of the mask). For a top-level object, each member's key
-// and value spans are written to a static table so the host can read the few fields it wants (`model`) without a
-// JSON.parse of the body. Nothing is allocated; errors are status codes with a position, never traps.
+// at a time with SIMD (one mask of quotes, backslashes and control characters; `\n` and `\"` escapes, the commonest
+// in prompts, are recognised in SIMD too, other escapes by a short walk of the mask). For a top-level object, each
+// member's key and value spans are written to a static table so the host can read the few fields it wants (`model`)
+// without a JSON.parse of the body. Nothing is allocated; errors are status codes with a position, never traps.
 // The host leaves 16 spare bytes after the input: scan() writes a 0 sentinel at its end, and the 64-byte loop may
-// read up to 15 bytes past it (they never change the result).
+// read up to 15 bytes past it, and up to 15 bytes before the input (static data); neither changes the result.
 
 // ---- layout shared with src/scan/wasm-layout.ts (keep in sync) ----
 const MAX_MEMBERS: i32 = 4096;
@@ -126,6 +126,17 @@ export function topLevelByte(): i32 {
   return v128.and(i8x16.eq(v, i8x16.splat(0x5c)), i8x16.eq(next, i8x16.splat(0x6e)));
 }
 
+/** Bytes -1..14 of y (x holds the 16 bytes before y). */
+@inline function prevBytes(x: v128, y: v128): v128 {
+  return i8x16.shuffle(x, y, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
+}
+
+/** Lanes holding a backslash that follows no backslash and is followed by a quote. */
+@inline function quoteEscapes(v: v128, next: v128, prev: v128): v128 {
+  const bs = i8x16.splat(0x5c);
+  return v128.andnot(v128.and(i8x16.eq(v, bs), i8x16.eq(next, i8x16.splat(0x22))), i8x16.eq(prev, bs));
+}
+
 /** p is just after the opening quote; returns the position after the closing quote, or 0 on error. */
 function scanString(p: usize, end: usize): usize {
   // scan() put a 0 byte at `end`: a backslash at end - 1 is then never a two-byte escape (no bounds check here).
@@ -152,6 +163,21 @@ function scanString(p: usize, end: usize): usize {
         newlineEscapes(d, nextBytes(d, e)),
       );
       let bits = bits0 & ~nl;
+      let simd = nl; // escapes recognised in SIMD
+      if (bits != 0) {
+        // Then \" escapes whose backslash does not follow another one (so it starts the escape): both bytes leave
+        // the mask. Not at bit 63, whose quote is in the next block: the walk steps over that one.
+        const z = v128.load(p - 16); // p - 1 is in the string (at least its opening quote)
+        const qe =
+          mask64(
+            quoteEscapes(a, nextBytes(a, b), prevBytes(z, a)),
+            quoteEscapes(b, nextBytes(b, c), prevBytes(a, b)),
+            quoteEscapes(c, nextBytes(c, d), prevBytes(b, c)),
+            quoteEscapes(d, nextBytes(d, e), prevBytes(c, d)),
+          ) & ~(<u64>1 << 63);
+        bits &= ~(qe | (qe << 1));
+        simd |= qe;
+      }
       // Walk what is left: other two-byte escapes are consumed here; the first quote, control character or other
       // escape (\u, invalid) stops the block.
       let next = p + 64;
@@ -170,12 +196,12 @@ function scanString(p: usize, end: usize): usize {
         break;
       }
       if (stopAt != 0) {
-        // Only the \n escapes before the stop belong to this string.
-        if ((nl & ((<u64>1 << <u64>(stopAt - p)) - 1)) != 0) escaped = true;
+        // Only the SIMD-recognised escapes before the stop belong to this string.
+        if ((simd & ((<u64>1 << <u64>(stopAt - p)) - 1)) != 0) escaped = true;
         p = stopAt;
         break;
       }
-      escaped |= nl != 0;
+      escaped |= simd != 0;
       p = next;
     }
     if (escaped) sawEscape = true;

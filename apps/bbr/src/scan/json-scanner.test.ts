@@ -167,6 +167,10 @@ describe('JSON top-level scanner vs JSON.parse', () => {
     for (let pad = 0; pad < 140; pad++) {
       const s = 'a'.repeat(pad);
       for (const tail of [
+        '\\\\"',
+        '\\\\\\"',
+        '"\\"',
+        'x\\"\\"',
         '\\n',
         '\\\\n',
         '\\\\\\n',
