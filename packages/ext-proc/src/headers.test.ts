@@ -59,6 +59,22 @@ describe('headers', () => {
       ['c', '4'],
     ]);
   });
+  test('HeaderMapView answers the same past the scan limit (Map lookups) as below it', () => {
+    for (const n of [3, 32, 33, 200]) {
+      const list: Array<[string, string]> = Array.from({ length: n }, (_, i) => [`x-h${i % 40}`, `v${i}`]);
+      list.push(['x-empty', '']);
+      const v = new HeaderMapView(list);
+      for (let i = 0; i < Math.min(n, 40); i++) {
+        const last = list.filter(([k]) => k === `x-h${i}`).at(-1)?.[1];
+        assert.equal(v.get(`X-H${i}`), last, `n=${n} i=${i}`);
+      }
+      assert.equal(v.get('x-missing'), undefined);
+      assert.equal(v.has('x-missing'), false);
+      assert.equal(v.has('x-empty'), true, 'an empty value is present');
+      assert.equal(v.get('X-EMPTY'), '');
+      assert.deepEqual(v.entries(), list);
+    }
+  });
   test('Struct round trip', () => {
     const v = { 'envoy.lb': { k: 'v', n: 1, b: true, z: null, l: ['x', 2], o: { p: 'q' } } };
     assert.deepEqual(fromStruct(toStruct(v) as never), v);

@@ -21,13 +21,15 @@ export function headerValueOf(h: HeaderValue__Output): string {
   return h.value ?? '';
 }
 
+/** Up to this many headers, lookups scan the list (cheaper than building a Map per request); past it, a Map. */
+const SCAN_LIMIT = 32;
+
 export class HeaderMapView implements RequestHeadersView {
   private readonly list: Array<[string, string]>;
-  private readonly byName = new Map<string, string>();
+  private byName: Map<string, string> | undefined;
 
   constructor(list: Array<[string, string]>) {
     this.list = list;
-    for (const [k, v] of list) this.byName.set(k, v);
   }
 
   static fromProto(map: HeaderMap__Output | null | undefined): HeaderMapView {
@@ -41,15 +43,33 @@ export class HeaderMapView implements RequestHeadersView {
   }
 
   get(name: string): string | undefined {
-    return this.byName.get(name.toLowerCase());
+    const key = name.toLowerCase();
+    const list = this.list;
+    if (list.length <= SCAN_LIMIT) {
+      // The last value of a repeated name wins, as with the Map.
+      for (let i = list.length - 1; i >= 0; i--) {
+        const e = list[i] as [string, string];
+        if (e[0] === key) return e[1];
+      }
+      return undefined;
+    }
+    return this.map().get(key);
   }
 
   has(name: string): boolean {
-    return this.byName.has(name.toLowerCase());
+    return this.get(name) !== undefined;
   }
 
   entries(): Array<[string, string]> {
     return this.list.slice();
+  }
+
+  private map(): Map<string, string> {
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const [k, v] of this.list) this.byName.set(k, v);
+    }
+    return this.byName;
   }
 }
 

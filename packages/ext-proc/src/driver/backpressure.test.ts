@@ -5,15 +5,22 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
-import type { ProcessingResponse } from '../gen/envoy/service/ext_proc/v3/ProcessingResponse.js';
+import type { ProcessingResponse__Output } from '../gen/envoy/service/ext_proc/v3/ProcessingResponse.js';
+import { extProcServiceDefinition } from '../proto.js';
 import { type ExtProcCall, handleStream } from './stream-driver.js';
 
+const serialize = extProcServiceDefinition().Process.responseSerialize;
+const deserialize = extProcServiceDefinition().Process.responseDeserialize;
+
 class FakeCall extends EventEmitter {
-  written: ProcessingResponse[] = [];
+  /** Decoded replies (the driver writes pre-encoded Buffers and plain messages, as grpc-js would send them). */
+  written: ProcessingResponse__Output[] = [];
   cancelled = false;
   writableEnded = false;
-  write(m: ProcessingResponse): boolean {
-    this.written.push(m);
+  write(m: unknown): boolean {
+    this.written.push(
+      deserialize(Buffer.isBuffer(m) ? m : serialize(m as never)) as ProcessingResponse__Output,
+    );
     return this.written.length % 4 !== 0;
   }
   end(): void {
@@ -62,4 +69,48 @@ test('a stream cancelled while waiting for drain stops writing and ends', async 
   await tick();
   assert.equal(call.written.length, 4);
   assert.deepEqual(ends, ['cancelled']);
+});
+
+test('an async step holds later messages; they are answered in order once it settles', async () => {
+  const call = new FakeCall();
+  const ends: string[] = [];
+  let signal: AbortSignal | undefined;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const done = handleStream(call as unknown as ExtProcCall, {
+    onRequest: async (ctx) => {
+      signal = ctx.signal;
+      await gate;
+      return { setHeaders: [['x-picked', 'a']] };
+    },
+    onResponseHeaders: () => ({ setHeaders: [['x-resp', '1']] }),
+    onStreamEnd: (_c, o) => ends.push(o.kind),
+  });
+  call.emit('data', { request: 'requestHeaders', requestHeaders: { headers: { headers: [] } } });
+  call.emit('data', { request: 'requestBody', requestBody: { body: Buffer.from('{}'), endOfStream: true } });
+  call.emit('data', { request: 'responseHeaders', responseHeaders: { headers: { headers: [] } } });
+  call.emit('end');
+  await tick();
+  assert.equal(call.written.length, 0, 'nothing answered while onRequest is pending');
+  assert.equal(signal?.aborted, false);
+  release();
+  await done;
+  assert.deepEqual(
+    call.written.map((m) => m.response),
+    ['requestHeaders', 'requestBody', 'responseHeaders'],
+  );
+  const set = call.written[0]?.requestHeaders?.response?.headerMutation?.setHeaders ?? [];
+  assert.deepEqual(
+    set.map((h) => h.header?.key),
+    ['x-picked', 'Content-Length'],
+  );
+  assert.equal(
+    call.written[2]?.responseHeaders?.response?.headerMutation?.setHeaders?.[0]?.header?.key,
+    'x-resp',
+  );
+  assert.equal(call.writableEnded, true);
+  assert.deepEqual(ends, ['completed']);
+  assert.equal(signal?.aborted, true, 'the signal aborts when the stream is over');
 });

@@ -5,13 +5,14 @@
 // ImmediateResponse, anything else a gRPC status.
 import { type ServerDuplexStream, status as Status } from '@grpc/grpc-js';
 import { concatChunks, STREAMED_BODY_CHUNK_BYTES } from '../chunking.js';
+import { encodeCommonReply, encodeStreamedChunk, REPLY_FIELD } from '../codec/reply-encoder.js';
 import { GatewayError, GrpcStatusError, payloadTooLarge, toGrpcStatus } from '../errors.js';
 import type { ProcessingRequest__Output } from '../gen/envoy/service/ext_proc/v3/ProcessingRequest.js';
 import type { ProcessingResponse } from '../gen/envoy/service/ext_proc/v3/ProcessingResponse.js';
-import { HeaderMapView } from '../headers.js';
-import { bodyReply, headersReply, immediateReply, streamedChunkReply } from '../responses.js';
+import { HeaderMapView, type RequestHeadersView } from '../headers.js';
+import { bodyReply, headersReply, immediateReply } from '../responses.js';
 import { DEFAULT_MAX_REQUEST_BODY_BYTES } from '../server/grpc-server.js';
-import { fromStruct } from '../struct.js';
+import { fromStruct, type JsonValue } from '../struct.js';
 import type {
   DriverLogger,
   HandleStreamOptions,
@@ -22,7 +23,11 @@ import type {
   StreamProcessor,
 } from './types.js';
 
-export type ExtProcCall = ServerDuplexStream<ProcessingRequest__Output, ProcessingResponse>;
+/**
+ * The call handed to the driver. Its response serializer must pass pre-encoded Buffers through (the hot replies
+ * are encoded by codec/reply-encoder.ts): addExtProcService registers such a serializer.
+ */
+export type ExtProcCall = ServerDuplexStream<ProcessingRequest__Output, ProcessingResponse | Buffer>;
 
 const END = Symbol('end');
 type Item = ProcessingRequest__Output | typeof END;
@@ -44,21 +49,64 @@ export function handleStream(
   processor: StreamProcessor,
   opts: HandleStreamOptions = {},
 ): Promise<void> {
-  return new StreamDriver(call, processor, opts).done;
+  return new Promise((resolve) => {
+    new StreamDriver(call, processor, opts, resolve);
+  });
+}
+
+/** handleStream without the promise: `onDone` is called once when the stream is over. */
+export function serveStream(
+  call: ExtProcCall,
+  processor: StreamProcessor,
+  opts: HandleStreamOptions,
+  onDone: () => void,
+): void {
+  new StreamDriver(call, processor, opts, onDone);
+}
+
+const CANCELLED: StreamOutcome = Object.freeze({ kind: 'cancelled' });
+const COMPLETED: StreamOutcome = Object.freeze({ kind: 'completed' });
+
+/**
+ * The per-stream context handed to the processor. A class (not an object literal with a getter): a literal's
+ * accessor is allocated per instance and keeps the object off V8's fast paths, measurable at thousands of streams/s.
+ */
+class DriverContext implements StreamContext {
+  requestHeaders: RequestHeadersView = HeaderMapView.empty();
+  responseHeaders: RequestHeadersView | undefined = undefined;
+  metadata: Record<string, JsonValue> = {};
+  state: Record<string, unknown> = {};
+  // Created on first use of ctx.signal: an AbortController per stream costs measurable CPU (abort() builds a
+  // DOMException) and most processors never look at it.
+  abort: AbortController | undefined = undefined;
+  over = false;
+
+  constructor(
+    public mode: StreamMode,
+    public responseMode: StreamMode,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.abort) {
+      this.abort = new AbortController();
+      if (this.over) this.abort.abort(STREAM_OVER);
+    }
+    return this.abort.signal;
+  }
+
+  end(): void {
+    this.over = true;
+    this.abort?.abort(STREAM_OVER);
+  }
 }
 
 class StreamDriver {
-  readonly done: Promise<void>;
-  private resolveDone!: () => void;
   private readonly log: DriverLogger;
   private readonly maxBody: number;
   private readonly chunkBytes: number;
-  // Created on first use of ctx.signal: an AbortController per stream costs measurable CPU (abort() builds a
-  // DOMException) and most processors never look at it.
-  private abort: AbortController | undefined;
-  private readonly ctx: StreamContext;
+  private readonly ctx: DriverContext;
 
-  private queue: Item[] = [];
+  private queue: Item[] | undefined;
   private running = false;
   private finished = false;
   private configured = false;
@@ -74,59 +122,67 @@ class StreamDriver {
     private readonly call: ExtProcCall,
     private readonly processor: StreamProcessor,
     private readonly opts: HandleStreamOptions,
+    private readonly onDone: () => void,
   ) {
-    this.done = new Promise((r) => {
-      this.resolveDone = r;
-    });
     this.log = opts.logger ?? noopLogger;
     this.maxBody = opts.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
     this.chunkBytes = opts.chunkBytes ?? STREAMED_BODY_CHUNK_BYTES;
     const defaultMode: StreamMode = opts.streaming === false ? 'BUFFERED' : 'FULL_DUPLEX_STREAMED';
-    const driver = this;
-    this.ctx = {
-      requestHeaders: HeaderMapView.empty(),
-      responseHeaders: undefined,
-      metadata: {},
-      mode: defaultMode,
-      responseMode: defaultMode,
-      state: {},
-      get signal() {
-        if (!driver.abort) {
-          driver.abort = new AbortController();
-          if (driver.finished) driver.abort.abort(STREAM_OVER);
-        }
-        return driver.abort.signal;
-      },
-    };
+    this.ctx = new DriverContext(defaultMode, defaultMode);
     call.on('data', (m: ProcessingRequest__Output) => this.enqueue(m));
     call.on('end', () => this.enqueue(END));
-    call.on('cancelled', () => this.finish({ kind: 'cancelled' }));
+    // A stream the client abandons without a clean end also closes the call.
+    const cancelled = () => this.finish(CANCELLED);
+    call.on('cancelled', cancelled);
+    call.on('close', cancelled);
     call.on('error', (err: Error) => {
       this.log.debug({ err: err.message }, 'ext_proc stream error');
-      this.finish({ kind: 'cancelled' });
+      this.finish(CANCELLED);
     });
-    // A stream the client abandons without a clean end also closes the call.
-    call.on('close', () => this.finish({ kind: 'cancelled' }));
   }
 
+  /**
+   * Messages are handled in order, synchronously while every step is synchronous (no promise per message); a
+   * step that returns a promise holds the later messages in `queue` until it settles.
+   */
   private enqueue(item: Item): void {
     if (this.finished) return;
-    this.queue.push(item);
-    if (!this.running) void this.pump();
+    if (this.running) {
+      if (this.queue) this.queue.push(item);
+      else this.queue = [item];
+      return;
+    }
+    this.step(item);
   }
 
-  private async pump(): Promise<void> {
-    this.running = true;
-    try {
-      while (this.queue.length > 0 && !this.finished) {
-        const item = this.queue.shift()!;
-        const r = item === END ? this.onClientEnd() : this.onMessage(item);
-        if (r) await r;
+  private step(item: Item): void {
+    let next: Item | undefined = item;
+    while (next !== undefined && !this.finished) {
+      this.running = true;
+      let r: void | Promise<void>;
+      try {
+        r = next === END ? this.onClientEnd() : this.onMessage(next);
+      } catch (err) {
+        this.running = false;
+        this.fail(err);
+        return;
       }
-    } catch (err) {
-      this.fail(err);
-    } finally {
+      if (r) {
+        r.then(
+          () => {
+            this.running = false;
+            const q = this.queue?.shift();
+            if (q !== undefined) this.step(q);
+          },
+          (err: unknown) => {
+            this.running = false;
+            this.fail(err);
+          },
+        );
+        return;
+      }
       this.running = false;
+      next = this.queue?.shift();
     }
   }
 
@@ -280,27 +336,20 @@ class StreamDriver {
       );
       return;
     }
-    let first = true;
-    if (this.headersReceived) {
-      this.write(headersReply('request', parts, d.dynamicMetadata));
-      first = false;
-    }
+    // Request headers skipped by the proxy: the metadata rides on the first body reply.
+    let firstMetadata: RequestDecision['dynamicMetadata'];
+    if (this.headersReceived)
+      this.write(encodeCommonReply(REPLY_FIELD.requestHeaders, parts, d.dynamicMetadata));
+    else firstMetadata = d.dynamicMetadata;
     return this.writeChunks(out, (chunk, last) => {
-      const r = streamedChunkReply('request', chunk, last);
-      if (first && d.dynamicMetadata) {
-        // Request headers were skipped by the proxy: the metadata rides on the first body reply.
-        r.dynamicMetadata = headersReply('request', {}, d.dynamicMetadata).dynamicMetadata;
-        first = false;
-      }
+      const r = encodeStreamedChunk(REPLY_FIELD.requestBody, chunk, last, firstMetadata);
+      firstMetadata = undefined;
       return r;
     });
   }
 
   /** Write the body as streamed chunks, waiting for 'drain' whenever grpc-js buffers past its high-water mark. */
-  private writeChunks(
-    body: Buffer,
-    build: (chunk: Buffer, last: boolean) => ProcessingResponse,
-  ): void | Promise<void> {
+  private writeChunks(body: Buffer, build: (chunk: Buffer, last: boolean) => Buffer): void | Promise<void> {
     const n = body.length <= this.chunkBytes ? 1 : Math.ceil(body.length / this.chunkBytes);
     let i = 0;
     const next = (): void | Promise<void> => {
@@ -334,7 +383,10 @@ class StreamDriver {
     this.ctx.responseHeaders = view;
     const d = this.processor.onResponseHeaders?.(this.ctx, view) ?? undefined;
     this.write(
-      headersReply('response', d ? { setHeaders: d.setHeaders, removeHeaders: d.removeHeaders } : {}),
+      encodeCommonReply(
+        REPLY_FIELD.responseHeaders,
+        d ? { setHeaders: d.setHeaders, removeHeaders: d.removeHeaders } : {},
+      ),
     );
     if (h.endOfStream === true) this.responseBodyDone = true;
   }
@@ -347,7 +399,7 @@ class StreamDriver {
     if (eos) this.responseBodyDone = true;
     const out = this.processor.onResponseBodyChunk?.(this.ctx, chunk, eos) ?? chunk;
     if (this.ctx.responseMode === 'FULL_DUPLEX_STREAMED') {
-      this.write(streamedChunkReply('response', out, eos));
+      this.write(encodeStreamedChunk(REPLY_FIELD.responseBody, out, eos));
     } else {
       this.write(bodyReply('response', out === chunk ? {} : { body: out }));
     }
@@ -355,7 +407,7 @@ class StreamDriver {
 
   private onClientEnd(): void {
     // Envoy half-closed: everything queued before it has been answered.
-    this.endCall({ kind: 'completed' });
+    this.endCall(COMPLETED);
   }
 
   private sendImmediate(err: GatewayError): void {
@@ -364,7 +416,7 @@ class StreamDriver {
     this.endCall({ kind: 'immediate-response', error: err });
   }
 
-  private write(msg: ProcessingResponse): boolean {
+  private write(msg: ProcessingResponse | Buffer): boolean {
     if (this.finished || this.call.cancelled || this.call.writableEnded) return true;
     return this.call.write(msg);
   }
@@ -391,13 +443,13 @@ class StreamDriver {
   private finish(outcome: StreamOutcome): void {
     if (this.finished) return;
     this.finished = true;
-    this.queue = [];
-    this.abort?.abort(STREAM_OVER);
+    this.queue = undefined;
+    this.ctx.end();
     try {
       this.processor.onStreamEnd?.(this.ctx, outcome);
     } catch (err) {
       this.log.error({ err }, 'onStreamEnd threw');
     }
-    this.resolveDone();
+    this.onDone();
   }
 }

@@ -1,7 +1,7 @@
 // One-call ext_proc server: createGrpcServer + the stream driver + bindServer, with in-flight stream tracking
 // for graceful shutdown (SIGTERM: health NOT_SERVING, let in-flight streams finish, then stop).
 import type * as grpc from '@grpc/grpc-js';
-import { handleStream } from '../driver/stream-driver.js';
+import { serveStream } from '../driver/stream-driver.js';
 import type { HandleStreamOptions, StreamProcessor } from '../driver/types.js';
 import {
   addExtProcService,
@@ -41,11 +41,12 @@ export async function startExtProcServer(opts: ExtProcServerOptions): Promise<Ex
     maxBodyBytes: opts.grpc?.maxBodyBytes ?? streamOpts.maxRequestBodyBytes,
   });
   let open = 0;
+  const onStreamDone = () => {
+    open--;
+  };
   addExtProcService(server, (call) => {
     open++;
-    void handleStream(call, opts.processor, streamOpts).then(() => {
-      open--;
-    });
+    serveStream(call, opts.processor, streamOpts, onStreamDone);
   });
   opts.configure?.(server);
   const bound = await bindServer(server, opts.port, {
