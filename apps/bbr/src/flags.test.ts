@@ -77,4 +77,15 @@ describe('flags (pflag semantics)', () => {
     assert.throws(() => parsePluginSpec(':n'), /non-empty/);
     assert.throws(() => parsePluginSpec('t:n:{bad'), /not valid JSON/);
   });
+  test('booleans take every Go spelling; durations are Go durations', () => {
+    assert.equal(parseFlags(['--streaming=f']).streaming, false);
+    assert.equal(parseFlags(['--secure-serving=F', '--secure-serving=T'])['secure-serving'], true);
+    assert.throws(() => parseFlags(['--streaming=maybe']), /invalid argument "maybe" for "--streaming" flag/);
+    assert.equal(parseFlags(['--graceful-shutdown-timeout=1m30s'])['graceful-shutdown-timeout'], 90_000);
+    assert.equal(parseFlags(['--graceful-shutdown-timeout', '500ms'])['graceful-shutdown-timeout'], 500);
+    assert.throws(() => parseFlags(['--graceful-shutdown-timeout=-5s']), /must be a duration like 25s/);
+    assert.throws(() => parseFlags(['--graceful-shutdown-timeout=30']), /must be a duration like 25s/);
+    assert.throws(() => parseFlags(['--cert-path']), /flag needs an argument: --cert-path/);
+    assert.throws(() => parseFlags(['--plugin', '--streaming']), /flag needs an argument: --plugin/);
+  });
 });

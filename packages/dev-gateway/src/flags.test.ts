@@ -68,4 +68,21 @@ describe('igw-gateway flags', () => {
     assert.equal(parseDurationMs('x', '250'), 250);
     assert.equal(parseDurationMs('x', '2m'), 120_000);
   });
+  test('booleans take every Go spelling; a flag without its value is an error', () => {
+    assert.equal(parseFlags(['--epp=h:1', '--epp-secure=f']).eppSecure, false);
+    assert.equal(parseFlags(['--epp=h:1', '--response-headers=0']).responseHeaders, false);
+    assert.equal(parseFlags(['--epp=h:1', '--bbr=h:2', '--bbr-secure=T']).bbrSecure, true);
+    const bad: Array<[string[], RegExp]> = [
+      [['--epp=h:1', '--epp-secure=maybe'], /invalid argument "maybe" for "--epp-secure" flag/],
+      [['--epp'], /flag needs an argument: --epp/],
+      [['--epp', '--bbr', 'h:2'], /flag needs an argument: --epp/],
+      [['--epp=h:1', '--seed='], /--seed: expected a number, got ""/],
+    ];
+    for (const [argv, re] of bad)
+      assert.throws(
+        () => parseFlags(argv),
+        (e: unknown) => e instanceof FlagError && re.test(e.message),
+        argv.join(' '),
+      );
+  });
 });

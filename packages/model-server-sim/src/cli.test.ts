@@ -43,6 +43,19 @@ describe('igw-sim flags (pflag-like)', () => {
     assert.throws(() => parseFlags(['--failure-types', 'meteor']), /"meteor" for "--failure-types"/);
     assert.throws(() => parseFlags(['stray']), /unexpected argument "stray"/);
   });
+
+  test('booleans take every Go spelling; an empty number is an error, not 0', () => {
+    assert.deepEqual(parseFlags(['--enable-prefix-caching=F']).cluster.params, {
+      enablePrefixCaching: false,
+    });
+    assert.equal(parseFlags(['--shared-host=t']).cluster.sharedHost, true);
+    assert.throws(
+      () => parseFlags(['--shared-host=maybe']),
+      /invalid argument "maybe" for "--shared-host" flag/,
+    );
+    assert.throws(() => parseFlags(['--pods=']), /invalid argument "" for "--pods" flag/);
+    assert.throws(() => parseFlags(['--pods', '--model', 'm']), /flag needs an argument: --pods/);
+  });
 });
 
 describe('igw-sim process', () => {

@@ -54,6 +54,13 @@ describe('flags', () => {
     assert.equal(opts(['--pool-name=p', '--v=3']).verbosity, 3);
   });
 
+  test('booleans take every Go spelling (t, T, 1, TRUE, f, F, 0, FALSE)', () => {
+    assert.equal(opts(['--pool-name=p', '--secure-serving=T']).secureServing, true);
+    assert.equal(opts(['--pool-name=p', '--emit-endpoint-scores=1']).emitEndpointScores, true);
+    assert.equal(opts(['--pool-name=p', '--streaming=F']).streaming, false);
+    assert.throws(() => opts(['--pool-name', '--grpc-port', '5']), /flag needs an argument: --pool-name/);
+  });
+
   test('v0.3 camelCase spellings', () => {
     const o = opts(['-poolName', 'p', '-grpcPort', '9100', '--poolNamespace=ns']);
     assert.equal(o.poolName, 'p');
