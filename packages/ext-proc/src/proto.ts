@@ -45,8 +45,28 @@ export function httpStatusNumber(name: string): number | undefined {
   return statusNumbers.get(name);
 }
 
-export function extProcServiceDefinition() {
-  return extProcProto().envoy.service.ext_proc.v3.ExternalProcessor.service;
+type ExtProcServiceDefinition =
+  ProtoGrpcType['envoy']['service']['ext_proc']['v3']['ExternalProcessor']['service'];
+let serviceDefinition: ExtProcServiceDefinition | undefined;
+
+/**
+ * The ext_proc service definition servers register. Its response serializer sends a Buffer as is (a reply the
+ * stream driver pre-encoded with codec/reply-encoder.ts) and encodes anything else with the generated codec, so
+ * both kinds of write work on any server registered with it.
+ */
+export function extProcServiceDefinition(): ExtProcServiceDefinition {
+  if (serviceDefinition) return serviceDefinition;
+  const base = extProcProto().envoy.service.ext_proc.v3.ExternalProcessor.service;
+  const process = base.Process;
+  const encode = process.responseSerialize;
+  serviceDefinition = {
+    ...base,
+    Process: {
+      ...process,
+      responseSerialize: (m) => (Buffer.isBuffer(m) ? m : encode(m)),
+    },
+  };
+  return serviceDefinition;
 }
 
 export const EXT_PROC_SERVICE_NAME = 'envoy.service.ext_proc.v3.ExternalProcessor';

@@ -100,3 +100,10 @@ describe('encodeStreamedChunk matches the generated codec', () => {
     );
   });
 });
+
+test('the service definition sends a pre-encoded Buffer as is and encodes a message object', () => {
+  const pre = encodeStreamedChunk(REPLY_FIELD.requestBody, Buffer.from('abc'), true);
+  assert.equal(def.responseSerialize(pre as never), pre);
+  const obj = streamedChunkReply('request', Buffer.from('abc'), true);
+  assert.deepEqual(def.responseSerialize(obj), pre);
+});

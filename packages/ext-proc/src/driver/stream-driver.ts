@@ -25,7 +25,7 @@ import type {
 
 /**
  * The call handed to the driver. Its response serializer must pass pre-encoded Buffers through (the hot replies
- * are encoded by codec/reply-encoder.ts): addExtProcService registers such a serializer.
+ * are encoded by codec/reply-encoder.ts): extProcServiceDefinition() (used by addExtProcService) has such a serializer.
  */
 export type ExtProcCall = ServerDuplexStream<ProcessingRequest__Output, ProcessingResponse | Buffer>;
 

@@ -68,30 +68,9 @@ export async function bindServer(server: grpc.Server, port: number, opts: BindOp
 
 export type ExtProcCallHandler = ExternalProcessorHandlers['Process'];
 
-let passThroughDefinition: grpc.ServiceDefinition | undefined;
-
-/**
- * The ext_proc service definition with a response serializer that sends a Buffer as is (a reply the stream driver
- * pre-encoded, codec/reply-encoder.ts) and encodes anything else with the generated codec.
- */
-function serviceDefinition(): grpc.ServiceDefinition {
-  if (passThroughDefinition) return passThroughDefinition;
-  const base = extProcServiceDefinition();
-  const process = base.Process;
-  const encode = process.responseSerialize;
-  passThroughDefinition = {
-    ...base,
-    Process: {
-      ...process,
-      responseSerialize: (m: unknown) => (Buffer.isBuffer(m) ? m : encode(m as never)),
-    },
-  };
-  return passThroughDefinition;
-}
-
 export function addExtProcService(server: grpc.Server, handler: ExtProcCallHandler): void {
   const impl: ExternalProcessorHandlers = { Process: handler };
-  server.addService(serviceDefinition(), impl);
+  server.addService(extProcServiceDefinition(), impl);
 }
 
 /** Graceful stop: tryShutdown, then forceShutdown after `graceMs`. */
