@@ -3,9 +3,11 @@
 // the last run wrote.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { POLICIES } from './policies.mjs';
 import { lineChart } from './svg.mjs';
 
-const POLICY_ORDER = ['round-robin', 'random', 'least-request', 'epp', 'epp-no-prefix', 'rr-via-epp'];
+/** Every policy in the order policies.mjs lists them (controls last), so no policy that ran is left out. */
+const POLICY_ORDER = POLICIES.map((p) => p.name);
 
 /** @param {number} v @param {number} [digits] */
 function num(v, digits = 0) {
