@@ -92,6 +92,21 @@ function snapshot(...raws: unknown[]) {
   return reconcile(set, SEL);
 }
 
+/** A datastore over a real WASM scheduler and a scraper feeding it. */
+function withScheduler(sched: Scheduler, timeoutMs: number, intervalMs: number) {
+  const ds = new PoolDatastore(sched);
+  const scraper = new Scraper({
+    datastore: ds,
+    fetcher: new PageFetcher({ scheme: 'http', insecureSkipVerify: true, timeoutMs, maxBytes: 1 << 20 }),
+    engines: new EngineRegistry(undefined, {}),
+    intervalMs,
+    path: '/metrics',
+    metricsPort: 0,
+    logger: captureLogger().logger,
+  });
+  return { ds, scraper };
+}
+
 async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -261,21 +276,7 @@ describe('Scraper', () => {
     serve(IPS[0]!, (_q, r) => r.end(vllmPage({ waiting: 50, running: 10, kvUsage: 0.95 })));
     serve(IPS[1]!, (_q, r) => r.end(vllmPage({ waiting: 0, running: 0, kvUsage: 0.05 })));
     const sched = Scheduler.create(defaultEndpointPickerConfig());
-    const ds = new PoolDatastore(sched);
-    const scraper = new Scraper({
-      datastore: ds,
-      fetcher: new PageFetcher({
-        scheme: 'http',
-        insecureSkipVerify: true,
-        timeoutMs: 1000,
-        maxBytes: 1 << 20,
-      }),
-      engines: new EngineRegistry(undefined, {}),
-      intervalMs: 10,
-      path: '/metrics',
-      metricsPort: 0,
-      logger: captureLogger().logger,
-    });
+    const { ds, scraper } = withScheduler(sched, 1000, 10);
     ds.apply(snapshot(pool(), pod('busy', IPS[0]!), pod('idle', IPS[1]!)));
     scraper.start();
     try {
@@ -305,21 +306,7 @@ describe('Scraper', () => {
       void (++n === 1 ? gate : later).then(() => r.end(vllmPage({ waiting: 0, running: 0, kvUsage: 0.1 })));
     });
     const sched = Scheduler.create(defaultEndpointPickerConfig(), { assumedLoad: true });
-    const ds = new PoolDatastore(sched);
-    const scraper = new Scraper({
-      datastore: ds,
-      fetcher: new PageFetcher({
-        scheme: 'http',
-        insecureSkipVerify: true,
-        timeoutMs: 5000,
-        maxBytes: 1 << 20,
-      }),
-      engines: new EngineRegistry(undefined, {}),
-      intervalMs: 20,
-      path: '/metrics',
-      metricsPort: 0,
-      logger: captureLogger().logger,
-    });
+    const { ds, scraper } = withScheduler(sched, 5000, 20);
     ds.apply(snapshot(pool(), pod('only', IPS[2]!)));
     const e = ds.endpoints()[0]!;
     const pickOnce = () => {
