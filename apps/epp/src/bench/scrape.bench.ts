@@ -23,7 +23,7 @@ const INTERVAL_MS = 50;
 const TARGET_CORES = 0.3;
 const quick = process.argv.includes('--quick');
 const WARMUP_MS = quick ? 1000 : 3000;
-const WINDOW_MS = quick ? 3000 : 15000;
+const WINDOW_MS = quick ? 3000 : 8000;
 const ROLE = process.argv[2];
 const podIp = (i: number) => `127.0.${1 + Math.floor(i / 200)}.${1 + (i % 200)}`;
 
