@@ -1,6 +1,7 @@
 // The director ([G]@v1.0.0 requestcontrol/director.go): body -> model, prompt, objective -> admission ->
 // candidates -> scheduler -> destination. Pure over its inputs (datastore view, rng, clock): no I/O, no logging;
 // the processor turns the outcome into ext_proc replies, logs and metrics.
+import type { PrefixMatchInfo } from '@igw/scorer-wasm';
 import type { Datastore, ScheduleResult } from '../datastore/types.js';
 import { type ParsedRequest, parseRequestBody, rewriteModel } from './body.js';
 import type { ControlHeaders } from './control-headers.js';
@@ -40,6 +41,8 @@ export interface DirectorDecision {
   schedulerSeconds: number;
   /** Endpoint addresses the subset hint allowed (undefined = no hint). */
   subset?: string[];
+  /** The primary pick's prefix-cache match (set when the profile has the prefix-cache scorer). */
+  prefix?: PrefixMatchInfo;
 }
 
 /** A rejection, with whatever the director had resolved by then (for logs and error metrics). */
@@ -114,6 +117,7 @@ export function direct(
   };
   if (resolution.target !== parsed.model) decision.body = rewriteModel(parsed, resolution.target);
   if (result.scores) decision.scores = result.scores;
+  if (result.prefix) decision.prefix = result.prefix;
   if (subset) decision.subset = subset;
   return decision;
 }

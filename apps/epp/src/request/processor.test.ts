@@ -89,6 +89,35 @@ describe('EPP processor over gRPC', () => {
     assert.match(r.request.header('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });
 
+  test('prefix-cache match of the primary pick -> inference_extension_prefix_indexer_hit_ratio and _hit_bytes', async () => {
+    const before = await h.metrics.render();
+    const count = (text: string, name: string) =>
+      Number(text.match(new RegExp(`^${name}_count (\\d+)`, 'm'))?.[1] ?? 0);
+    h.ds.scheduler.result = {
+      status: 'ok',
+      endpoints: ['10.0.0.1:8000'],
+      prefix: { matchedBlocks: 3, totalBlocks: 4, blockSizeBytes: 64 },
+    };
+    const r = await h.client.process({ headers: reqHeaders(), body: completion('m') });
+    assert.equal(r.outcome, 'continue');
+    const text = await h.metrics.render();
+    const ratio = 'inference_extension_prefix_indexer_hit_ratio';
+    const bytes = 'inference_extension_prefix_indexer_hit_bytes';
+    assert.equal(count(text, ratio), count(before, ratio) + 1);
+    assert.equal(count(text, bytes), count(before, bytes) + 1);
+    // 3 of 4 blocks = 0.75 (bucket le=0.8, not le=0.7); 3 x 64 = 192 bytes (bucket le=256, not le=128)
+    const bucket = (t: string, name: string, le: string) =>
+      Number(t.match(new RegExp(`^${name}_bucket\\{le="${le}"\\} (\\d+)`, 'm'))?.[1] ?? 0);
+    assert.equal(bucket(text, ratio, '0.8') - bucket(before, ratio, '0.8'), 1);
+    assert.equal(bucket(text, ratio, '0.7') - bucket(before, ratio, '0.7'), 0);
+    assert.equal(bucket(text, bytes, '256') - bucket(before, bytes, '256'), 1);
+    assert.equal(bucket(text, bytes, '128') - bucket(before, bytes, '128'), 0);
+    // a profile without the prefix scorer (no prefix info) records nothing
+    h.ds.scheduler.result = { status: 'ok', endpoints: ['10.0.0.1:8000'] };
+    await h.client.process({ headers: reqHeaders(), body: completion('m') });
+    assert.equal(count(await h.metrics.render(), ratio), count(text, ratio));
+  });
+
   test('an existing x-request-id is kept; client-sent destination headers are overwritten or removed', async () => {
     h.ds.scheduler.result = { status: 'ok', endpoints: ['10.0.0.1:8000'] };
     const r = await h.client.process({

@@ -127,6 +127,10 @@ class EppProcessor implements StreamProcessor {
     st.recorder = this.metrics.forModel(resolution.incoming, resolution.target);
     st.recorder.request(body.length);
     this.metrics.recordSchedulerLatency(d.schedulerSeconds);
+    if (d.prefix) {
+      const { matchedBlocks, totalBlocks, blockSizeBytes } = d.prefix;
+      this.metrics.recordPrefixMatch(matchedBlocks * blockSizeBytes, totalBlocks * blockSizeBytes);
+    }
     if (resolution.rewriteName !== undefined) {
       this.metrics.recordModelRewrite(resolution.rewriteName, resolution.incoming, resolution.target);
     }
