@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { aggregate, evaluateTargets } from './routing/analysis.mjs';
 import { CLUSTER, MODEL, runConfig } from './routing/config.mjs';
-import { POLICIES } from './routing/policies.mjs';
+import { POLICIES, runsByDefault } from './routing/policies.mjs';
 import { EPP_BIN, GATEWAY_BIN } from './routing/procs.mjs';
 import { routingMarkdown, writeRoutingCharts, writeSuiteReport } from './routing/report.mjs';
 import { scrapeIntervalMs } from './routing/stack.mjs';
@@ -17,7 +17,8 @@ import { spread } from './routing/stats.mjs';
 import { WORKLOADS } from './routing/workloads.mjs';
 
 const HELP = `Usage: node bench/routing.bench.mjs [flags]
-  --quick                    3+2+2 QPS steps, 1 seed (< 5 min on 2 cores); says so in the report
+  --quick                    3+2+2 QPS steps, 1 seed, shorter points, no random policy (< 5 min with the whole
+                             quick suite on 2 cores); says so in the report
   --seeds 1,2,3              seeds (default: 1 quick, 1,2,3 full)
   --time-scale N             simulated ms per wall ms (default 2)
   --workloads a,b            subset of: ${WORKLOADS.map((w) => w.name).join(', ')}
@@ -150,7 +151,7 @@ const json = {
   cluster: CLUSTER,
   gateway: { bodyMode, responseBodyMode, messageTimeout: '2s', failureMode: 'FailClose' },
   eppScrapeIntervalWallMs: scrapeIntervalMs(config.timeScale),
-  policies: POLICIES.filter((p) => (policies ? policies.includes(p.name) : !(p.control && quickRun))).map(
+  policies: POLICIES.filter((p) => (policies ? policies.includes(p.name) : runsByDefault(p, quickRun))).map(
     (p) => ({
       name: p.name,
       label: p.label,

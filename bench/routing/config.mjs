@@ -22,8 +22,8 @@ export function runConfig(quick) {
         mode: 'quick',
         seeds: [1],
         timeScale: 2,
-        warmupS: 2,
-        durationS: 5,
+        warmupS: 1.5,
+        durationS: 4,
         drainCapS: 12,
         sweeps: { 'shared-prefix': [15, 40, 60], 'sharegpt-like': [25, 60], 'multi-lora': [20, 45] },
       }

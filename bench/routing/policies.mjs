@@ -18,17 +18,23 @@ schedulingProfiles:
   - pluginRef: max-score-picker
 `;
 
+/** Whether a policy runs when no --policies list is given. @param {Policy} p @param {boolean} quick */
+export function runsByDefault(p, quick) {
+  return !(quick && (p.control || p.fullOnly));
+}
+
 /**
  * `eppConfig` set (even '') = the EPP runs in the request path with that config ('' = its built-in default), with
  * `eppArgs` added to its command line. `control` = a measurement aid, not a policy to compare (left out of quick
- * runs; first seed only).
+ * runs; first seed only). `fullOnly` = left out of quick runs.
  * @typedef {{ name: string, label: string, lbPolicy: 'epp' | 'round-robin' | 'random' | 'least-request',
- *   eppConfig?: string, eppArgs?: string[], control?: boolean }} Policy
+ *   eppConfig?: string, eppArgs?: string[], control?: boolean, fullOnly?: boolean }} Policy
  * @type {Policy[]}
  */
 export const POLICIES = [
   { name: 'round-robin', label: 'round robin (Kubernetes Service)', lbPolicy: 'round-robin' },
-  { name: 'random', label: 'random', lbPolicy: 'random' },
+  // The least informative baseline: quick runs leave it out to stay under 5 minutes.
+  { name: 'random', label: 'random', lbPolicy: 'random', fullOnly: true },
   { name: 'least-request', label: "least request (Envoy's P2C)", lbPolicy: 'least-request' },
   {
     name: 'epp',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CLUSTER, MODEL } from './config.mjs';
 import { runLoad } from './driver.mjs';
 import { oracleBound } from './oracle.mjs';
-import { POLICIES } from './policies.mjs';
+import { POLICIES, runsByDefault } from './policies.mjs';
 import { cpuSeconds, freePort, SimProcess, sleep } from './procs.mjs';
 import { deriveSeed } from './rng.mjs';
 import { poolResources, startPolicyStack } from './stack.mjs';
@@ -30,7 +30,7 @@ export async function runRouting(o) {
   const cfg = o.config;
   const workloads = WORKLOADS.filter((w) => !o.workloads?.length || o.workloads.includes(w.name));
   const policies = POLICIES.filter((p) =>
-    o.policies?.length ? o.policies.includes(p.name) : !(p.control && cfg.mode === 'quick'),
+    o.policies?.length ? o.policies.includes(p.name) : runsByDefault(p, cfg.mode === 'quick'),
   );
   const dir = mkdtempSync(join(tmpdir(), 'igw-routing-'));
   const port = await freePort(SIM_HOST);
