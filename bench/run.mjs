@@ -54,6 +54,14 @@ for (const [i, b] of benches.entries()) {
   else console.log(`[bench] ${b.name} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
+// A partial run (`node bench/run.mjs epp`) keeps the earlier entries of the benchmarks it did not run, marked with
+// the time of the run that wrote them, so REPORT.md still lists every benchmark.
+const latestFile = join(resultsDir, 'latest.json');
+const previous =
+  only.length > 0 && existsSync(latestFile) ? JSON.parse(readFileSync(latestFile, 'utf8')) : undefined;
+const kept = (previous?.runs ?? [])
+  .filter((/** @type {{ name: string }} */ r) => !ran.some((x) => x.name === r.name))
+  .map((/** @type {{ run_at?: string }} */ r) => ({ ...r, run_at: r.run_at ?? previous.generated_at }));
 const merged = {
   generated_at: new Date().toISOString(),
   quick,
@@ -64,7 +72,7 @@ const merged = {
   },
   node: process.version,
   total_seconds: (Date.now() - started) / 1000,
-  runs: ran,
+  runs: [...kept, ...ran],
   results: {},
 };
 for (const f of existsSync(resultsDir) ? readdirSync(resultsDir) : []) {
@@ -72,8 +80,8 @@ for (const f of existsSync(resultsDir) ? readdirSync(resultsDir) : []) {
     merged.results[f.replace('.json', '')] = JSON.parse(readFileSync(join(resultsDir, f), 'utf8'));
   }
 }
-writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(merged, null, 2)}\n`);
-writeSuiteReport(resultsDir, { runs: ran, quick });
+writeFileSync(latestFile, `${JSON.stringify(merged, null, 2)}\n`);
+writeSuiteReport(resultsDir, { runs: merged.runs, quick });
 console.log(
   `\n[bench] done in ${merged.total_seconds.toFixed(0)} s; wrote bench/results/latest.json and bench/results/REPORT.md`,
 );

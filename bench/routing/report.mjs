@@ -243,7 +243,7 @@ function flatten(v, prefix, out) {
 /**
  * Writes bench/results/REPORT.md from the files in resultsDir.
  * @param {string} resultsDir
- * @param {{ runs?: { name: string, status: number | null, seconds: number }[], quick?: boolean }} [suite]
+ * @param {{ runs?: { name: string, status: number | null, seconds: number, run_at?: string }[], quick?: boolean }} [suite]
  */
 export function writeSuiteReport(resultsDir, suite = {}) {
   const L = ['# Benchmark report', ''];
@@ -255,7 +255,9 @@ export function writeSuiteReport(resultsDir, suite = {}) {
     L.push('| benchmark | exit status | seconds |');
     L.push('|---|---:|---:|');
     for (const r of suite.runs)
-      L.push(`| ${r.name} | ${r.status === 0 ? 'ok' : `failed (${r.status})`} | ${r.seconds.toFixed(0)} |`);
+      L.push(
+        `| ${r.name} | ${r.status === 0 ? 'ok' : `failed (${r.status})`} | ${r.seconds.toFixed(0)}${r.run_at ? ` (earlier run, ${r.run_at})` : ''} |`,
+      );
   }
   L.push('');
   const routing = join(resultsDir, 'routing.json');
