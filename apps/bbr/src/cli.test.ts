@@ -7,9 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import { EnvoyLikeClient } from '@igw/ext-proc';
-import { service as healthService } from 'grpc-health-check';
+import { checkHealth, EnvoyLikeClient } from '@igw/ext-proc';
 
 const BIN = fileURLToPath(new URL('../bin/igw-bbr.mjs', import.meta.url));
 
@@ -35,19 +33,8 @@ function startBin(
   });
 }
 
-function healthCheck(port: number, service: string): Promise<string> {
-  const Ctor = grpc.makeGenericClientConstructor(healthService, 'Health');
-  const c = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-    check(r: { service: string }, cb: (e: Error | null, res?: { status: string }) => void): void;
-  };
-  return new Promise((resolve, reject) =>
-    c.check({ service }, (e, res) => {
-      c.close();
-      if (e) reject(e);
-      else resolve(res!.status);
-    }),
-  );
-}
+const healthCheck = (port: number, service = ''): Promise<string> =>
+  checkHealth(`127.0.0.1:${port}`, service);
 
 describe('igw-bbr CLI', () => {
   test('--help prints the flags; a bad flag exits 2', () => {

@@ -2,9 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as grpc from '@grpc/grpc-js';
-import { EnvoyLikeClient } from '@igw/ext-proc';
-import { service as healthService } from 'grpc-health-check';
+import { EnvoyLikeClient, healthClient } from '@igw/ext-proc';
 import { pino } from 'pino';
 import { parseFlags } from './flags.js';
 import { startBbr } from './server.js';
@@ -24,15 +22,8 @@ describe('BBR graceful stop', () => {
       env: { HOME: '/nonexistent-igw-home' },
     });
     const client = new EnvoyLikeClient({ address: `127.0.0.1:${bbr.grpcPort}` });
-    const Ctor = grpc.makeGenericClientConstructor(healthService, 'Health');
-    const health = new Ctor(
-      `127.0.0.1:${bbr.healthPort}`,
-      grpc.credentials.createInsecure(),
-    ) as unknown as grpc.Client & {
-      check(r: { service: string }, cb: (e: Error | null, res?: { status: string }) => void): void;
-    };
-    const check = (service = '') =>
-      new Promise<string>((res, rej) => health.check({ service }, (e, r) => (e ? rej(e) : res(r!.status))));
+    const health = healthClient(`127.0.0.1:${bbr.healthPort}`);
+    const check = (service = '') => health.check(service);
     try {
       assert.equal(await check(), 'SERVING');
       const { call, reader } = client.openStream();

@@ -9,10 +9,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import { EnvoyLikeClient } from '@igw/ext-proc';
+import { checkHealth, EnvoyLikeClient } from '@igw/ext-proc';
 import { CORE_CONFIGMAPS, KubeApiStandin, type KubeObject, waitFor } from '@igw/k8s-sync/apiserver-standin';
-import { service as healthService } from 'grpc-health-check';
 import { pino } from 'pino';
 import { parseFlags } from './flags.js';
 import { type RunningBbr, startBbr } from './server.js';
@@ -66,19 +64,8 @@ current-context: standin
 `;
 }
 
-function healthCheck(port: number, service = ''): Promise<string> {
-  const Ctor = grpc.makeGenericClientConstructor(healthService, 'Health');
-  const c = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-    check(r: { service: string }, cb: (e: Error | null, res?: { status: string }) => void): void;
-  };
-  return new Promise((resolve, reject) =>
-    c.check({ service }, (e, res) => {
-      c.close();
-      if (e) reject(e);
-      else resolve(res!.status);
-    }),
-  );
-}
+const healthCheck = (port: number, service = ''): Promise<string> =>
+  checkHealth(`127.0.0.1:${port}`, service);
 
 async function headersFor(client: EnvoyLikeClient, model: string) {
   const r = await client.process({

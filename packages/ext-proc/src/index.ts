@@ -2,6 +2,7 @@
 export * from './chunking.js';
 export * from './client/channel.js';
 export * from './client/envoy-like-client.js';
+export * from './client/health-client.js';
 export { ReplyReader } from './client/reply-reader.js';
 export * from './driver/stream-driver.js';
 export type * from './driver/types.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { healthClient } from '../testing/health-client.js';
+import { healthClient } from '@igw/ext-proc';
 
 const BIN = fileURLToPath(new URL('../../bin/igw-epp.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'epp-cli-'));

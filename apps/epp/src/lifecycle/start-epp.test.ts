@@ -7,12 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { EnvoyLikeClient } from '@igw/ext-proc';
+import { EnvoyLikeClient, healthClient } from '@igw/ext-proc';
 import { resolveOptions } from '../flags/options.js';
 import { parseFlags } from '../flags/parse.js';
 import { vllmPage } from '../scrape/vllm-page.js';
 import { captureLogger } from '../testing/capture-logger.js';
-import { healthClient } from '../testing/health-client.js';
 import { type EppHandle, startEpp } from './start-epp.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'epp-start-'));
