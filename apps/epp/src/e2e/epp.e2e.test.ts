@@ -159,6 +159,10 @@ describe('EPP end to end (CLI, resources file, loopback pods)', { timeout: 120_0
       `--max-request-body-bytes=${MAX_BODY}`,
       '--emit-endpoint-scores',
       '-v=4',
+      // The fake pods serve fixed /metrics pages and never see the routed requests, so the assumed load of the
+      // picks these tests make would only pile up between scrapes and shift decisions that the tests pin to the
+      // scraped numbers (assumed load is tested in scorer-wasm and in the scraper test with the real scheduler).
+      '--assumed-load=false',
     ]);
     await epp.client.waitForReady(10_000);
     await waitFor(
