@@ -183,14 +183,11 @@ if (!variant) writeRoutingCharts(json, resultsDir);
 const variantLine = variant
   ? `Variant: ${variant} (\`node bench/routing.bench.mjs ${process.argv.slice(2).join(' ')}\`)\n\n`
   : '';
-// A variant has no charts of its own: drop the main run's chart links from its page.
-const md = variant
-  ? routingMarkdown(json)
-      .split('\n')
-      .filter((l) => !l.startsWith('!['))
-      .join('\n')
-  : routingMarkdown(json);
-writeFileSync(join(outDir, `${outName}.md`), `${variantLine}${md}\n`);
+// A variant has no charts of its own.
+writeFileSync(
+  join(outDir, `${outName}.md`),
+  `${variantLine}${routingMarkdown(json, { charts: !variant })}\n`,
+);
 if (!values['no-report']) writeSuiteReport(resultsDir, { quick: json.quick });
 for (const t of json.targets)
   console.log(

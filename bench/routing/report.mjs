@@ -76,8 +76,11 @@ export function writeRoutingCharts(json, resultsDir) {
   return files;
 }
 
-/** @param {any} json routing.json */
-export function routingMarkdown(json) {
+/**
+ * @param {any} json routing.json
+ * @param {{ charts?: boolean }} [opts] charts: link the run's SVG charts (default true; a variant run has none)
+ */
+export function routingMarkdown(json, opts = {}) {
   const L = [];
   const c = json.config;
   const maxLoad = Math.max(
@@ -162,9 +165,11 @@ export function routingMarkdown(json) {
     L.push('');
     L.push(`### ${w.title}`);
     L.push('');
-    L.push(`![p90 TTFT](charts/routing-${w.name}-ttft-p90.svg)`);
-    L.push(`![throughput](charts/routing-${w.name}-throughput.svg)`);
-    L.push('');
+    if (opts.charts !== false) {
+      L.push(`![p90 TTFT](charts/routing-${w.name}-ttft-p90.svg)`);
+      L.push(`![throughput](charts/routing-${w.name}-throughput.svg)`);
+      L.push('');
+    }
     L.push(
       '| policy | QPS | TTFT p50 ms | TTFT p90 ms | TTFT p99 ms | TPOT p50 ms | e2e p90 ms | output tok/s (offered) | prefix hit | 429 | 5xx | unfinished | requests |',
     );
