@@ -57,6 +57,24 @@ spec:
   return docs.join('---\n');
 }
 
+/** An EPP on the resources file with one ext_proc stream held open (request headers without end_of_stream). */
+async function startHoldingOneStream() {
+  const h = await startEpp(options([`--resources-file=${resources(true)}`]), captureLogger('silent').logger, {
+    host: '127.0.0.1',
+  });
+  const client = new EnvoyLikeClient({ address: `127.0.0.1:${h.extProc.port}` });
+  assert.equal(h.status('inference-extension'), 'SERVING');
+  const { call } = client.openStream();
+  call.on('error', () => {});
+  call.write({
+    requestHeaders: {
+      headers: { headers: [{ key: ':path', rawValue: Buffer.from('/v1/completions') }] },
+    },
+  });
+  await until(() => h.extProc.inFlight() === 1, 'stream in flight');
+  return { h, client, call };
+}
+
 function options(extra: string[]) {
   return resolveOptions(
     parseFlags([
@@ -161,25 +179,8 @@ spec:
   });
 
   test('SIGTERM path: readiness NOT_SERVING at once, liveness SERVING, in-flight streams finish, bounded', async () => {
-    const h = await startEpp(
-      options([`--resources-file=${resources(true)}`]),
-      captureLogger('silent').logger,
-      {
-        host: '127.0.0.1',
-      },
-    );
-    const client = new EnvoyLikeClient({ address: `127.0.0.1:${h.extProc.port}` });
+    const { h, client, call } = await startHoldingOneStream();
     try {
-      assert.equal(h.status('inference-extension'), 'SERVING');
-      // Hold one stream open: request headers without end_of_stream.
-      const { call } = client.openStream();
-      call.on('error', () => {});
-      call.write({
-        requestHeaders: {
-          headers: { headers: [{ key: ':path', rawValue: Buffer.from('/v1/completions') }] },
-        },
-      });
-      await until(() => h.extProc.inFlight() === 1, 'stream in flight');
       const t0 = Date.now();
       const stopping = h.stop({ drainTimeoutMs: 5000 });
       assert.equal(h.status('inference-extension'), 'NOT_SERVING');
@@ -196,23 +197,8 @@ spec:
   });
 
   test('the drain timeout bounds a stream that never ends', async () => {
-    const h = await startEpp(
-      options([`--resources-file=${resources(true)}`]),
-      captureLogger('silent').logger,
-      {
-        host: '127.0.0.1',
-      },
-    );
-    const client = new EnvoyLikeClient({ address: `127.0.0.1:${h.extProc.port}` });
+    const { h, client } = await startHoldingOneStream();
     try {
-      const { call } = client.openStream();
-      call.on('error', () => {});
-      call.write({
-        requestHeaders: {
-          headers: { headers: [{ key: ':path', rawValue: Buffer.from('/v1/completions') }] },
-        },
-      });
-      await until(() => h.extProc.inFlight() === 1, 'stream in flight');
       const t0 = Date.now();
       await h.stop({ drainTimeoutMs: 300 });
       const took = Date.now() - t0;
