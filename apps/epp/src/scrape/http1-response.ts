@@ -75,14 +75,9 @@ export class Http1ResponseReader {
         case HEAD:
           pos = this.readHead(chunk, pos);
           break;
-        case BODY_LENGTH: {
-          const take = Math.min(this.remaining, n - pos);
-          this.write(chunk, pos, pos + take);
-          pos += take;
-          this.remaining -= take;
-          if (this.remaining === 0) this.state = DONE;
+        case BODY_LENGTH:
+          pos = this.takeCounted(chunk, pos, DONE);
           break;
-        }
         case BODY_UNTIL_CLOSE:
           this.write(chunk, pos, n);
           pos = n;
@@ -97,14 +92,9 @@ export class Http1ResponseReader {
           this.lineLen = 0;
           break;
         }
-        case CHUNK_DATA: {
-          const take = Math.min(this.remaining, n - pos);
-          this.write(chunk, pos, pos + take);
-          pos += take;
-          this.remaining -= take;
-          if (this.remaining === 0) this.state = CHUNK_DATA_END;
+        case CHUNK_DATA:
+          pos = this.takeCounted(chunk, pos, CHUNK_DATA_END);
           break;
-        }
         default:
           // DONE with bytes left over.
           this.keepAlive = false;
@@ -292,6 +282,15 @@ export class Http1ResponseReader {
         if (line === '') this.state = DONE;
         break;
     }
+  }
+
+  /** Body bytes counted by `remaining` (Content-Length, or one chunk); `next` once all have arrived. */
+  private takeCounted(chunk: Buffer, pos: number, next: number): number {
+    const take = Math.min(this.remaining, chunk.length - pos);
+    this.write(chunk, pos, pos + take);
+    this.remaining -= take;
+    if (this.remaining === 0) this.state = next;
+    return pos + take;
   }
 
   private write(chunk: Buffer, from: number, to: number): void {
